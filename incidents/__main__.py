@@ -1,0 +1,5 @@
+"""``python -m incidents``."""
+
+from incidents.cli import main
+
+main()

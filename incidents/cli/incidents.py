@@ -1,0 +1,306 @@
+"""Incident commands: init, add, show, list, edit, history, delete, restore."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from incidents.cli import State
+from incidents.schema import (
+    Cause,
+    Intent,
+    Mechanism,
+    ReviewStatus,
+    Verification,
+)
+
+
+class OutputFormat(StrEnum):
+    """How listing commands print."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table, csv, json or jsonl.")
+]
+
+
+def init(ctx: typer.Context) -> None:
+    """Create or upgrade the database and load the built-in actor lexicon."""
+    from incidents import services
+    from incidents.cli import render
+    from incidents.config import mask_url
+
+    state: State = ctx.obj
+    engine = state.engine()
+    actors = services.seed_actors(engine)
+    render.message(f"{mask_url(state.url)} is ready ({actors} actors in the lexicon)")
+
+
+def add(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="YAML or JSON files ('-' reads stdin).")],
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Skip incidents whose id is already stored.")
+    ] = False,
+) -> None:
+    """Validate incidents from YAML/JSON files and store them, all or nothing."""
+    from incidents import services
+    from incidents.cli import render
+    from incidents.exchange.documents import load_file, load_incidents
+
+    state: State = ctx.obj
+    docs = []
+    for path in files:
+        if str(path) == "-":
+            docs += load_incidents(sys.stdin.read(), name="<stdin>", base=Path.cwd())
+        else:
+            docs += load_file(path)
+    engine = state.engine()
+    services.seed_actors(engine)
+    result = services.add_incidents(engine, docs, user=state.user, skip_existing=skip_existing)
+    for public_id in result.added:
+        typer.echo(public_id)
+    skipped = f", skipped {len(result.skipped)} already stored" if result.skipped else ""
+    render.message(f"added {len(result.added)} incident(s){skipped}")
+
+
+def show(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id, e.g. FF-2023-0001.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="card, yaml or json.")] = "card",
+) -> None:
+    """Show one incident with its actors, sources and claims."""
+    from incidents import services
+    from incidents.cli import render
+    from incidents.exchange.documents import dump_yaml
+
+    state: State = ctx.obj
+    record = services.get_incident(state.engine(), public_id)
+    if fmt == "yaml":
+        typer.echo(dump_yaml([record.document()]), nl=False)
+    elif fmt == "json":
+        typer.echo(record.model_dump_json(indent=2))
+    elif fmt == "card":
+        render.incident_card(record)
+    else:
+        raise typer.BadParameter("use card, yaml or json", param_hint="--format")
+
+
+def _near(value: str | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon = (float(x) for x in value.split(","))
+    except ValueError:
+        raise typer.BadParameter("use LAT,LON, e.g. 49.71,37.62", param_hint="--near") from None
+    return lat, lon
+
+
+def list_(
+    ctx: typer.Context,
+    country: Annotated[str | None, typer.Option(help="ISO country code.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Admin1 region in any common spelling.")
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="Place name in any known spelling.")] = None,
+    near: Annotated[str | None, typer.Option(help="LAT,LON centre of a radius search.")] = None,
+    radius: Annotated[float, typer.Option(help="Radius in km for --near.")] = 25.0,
+    since: Annotated[
+        str | None, typer.Option(help="Earliest date (YYYY-MM-DD); spans overlap.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Latest date (YYYY-MM-DD).")] = None,
+    intent: Annotated[Intent | None, typer.Option(help="Intent code.")] = None,
+    mechanism: Annotated[Mechanism | None, typer.Option(help="Mechanism code.")] = None,
+    cause: Annotated[Cause | None, typer.Option(help="Claimed or assessed cause.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Actor name or alias.")] = None,
+    side: Annotated[str | None, typer.Option(help="Side of any involved unit (ISO code).")] = None,
+    claimant: Annotated[str | None, typer.Option(help="Who made a claim (substring).")] = None,
+    verification: Annotated[Verification | None, typer.Option(help="Verification grade.")] = None,
+    review: Annotated[ReviewStatus | None, typer.Option(help="draft or reviewed.")] = None,
+    min_killed: Annotated[
+        int | None, typer.Option(help="At least this many killed in a claim.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Full-text search in summaries, quotes, sources.")
+    ] = None,
+    deleted: Annotated[
+        bool, typer.Option("--include-deleted", help="Include deleted incidents.")
+    ] = False,
+    sort: Annotated[str, typer.Option(help="date, -date, id, -id, killed or -killed.")] = "date",
+    limit: Annotated[int | None, typer.Option(help="At most this many incidents.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List incidents matching every given filter."""
+    from incidents import services
+    from incidents.cli import render
+    from incidents.exchange.flat import csv_lines
+    from incidents.schema import IncidentFilter
+
+    state: State = ctx.obj
+    params: dict[str, Any] = {
+        "country": country,
+        "region": region,
+        "place": place,
+        "near": _near(near),
+        "radius_km": radius,
+        "since": since,
+        "until": until,
+        "intent": intent,
+        "mechanism": mechanism,
+        "cause": cause,
+        "actor": actor,
+        "side": side,
+        "claimant": claimant,
+        "verification": verification,
+        "review_status": review,
+        "min_killed": min_killed,
+        "text": text,
+        "include_deleted": deleted,
+        "sort": sort,
+        "limit": limit,
+    }
+    flt = IncidentFilter.model_validate({k: v for k, v in params.items() if v is not None})
+    records = services.list_incidents(state.engine(), flt)
+    if fmt is OutputFormat.TABLE:
+        render.incidents_table(records)
+    elif fmt is OutputFormat.CSV:
+        for chunk in csv_lines(records):
+            sys.stdout.write(chunk)
+    elif fmt is OutputFormat.JSONL:
+        for record in records:
+            sys.stdout.write(record.model_dump_json() + "\n")
+    else:
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in records], indent=2) + "\n")
+
+
+def launch_editor(text: str, *, name: str) -> str:
+    """Open ``text`` in $VISUAL/$EDITOR (default vi) and return what was saved."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    from incidents.errors import InputError
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text, encoding="utf-8")
+        try:
+            status = subprocess.call([*shlex.split(editor), str(path)])
+        except OSError as exc:
+            raise InputError(f"cannot start editor {editor!r}: {exc.strerror}") from None
+        if status != 0:
+            raise InputError(f"editor {editor!r} exited with status {status}; nothing saved")
+        return path.read_text(encoding="utf-8")
+
+
+def edit(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id.")],
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Take the new version from this YAML/JSON file.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the history.")] = None,
+) -> None:
+    """Edit an incident as YAML in $EDITOR (or from --file); the change is validated and logged."""
+    from incidents import services
+    from incidents.cli import render
+    from incidents.errors import InputError
+    from incidents.exchange.documents import dump_yaml, load_file, load_incidents
+
+    state: State = ctx.obj
+    engine = state.engine()
+    record = services.get_incident(engine, public_id)
+    if file is not None:
+        docs = load_file(file)
+    else:
+        original = dump_yaml([record.document()])
+        edited = launch_editor(original, name=f"{record.id}.yaml")
+        if edited == original:
+            render.message("no change", style="yellow")
+            return
+        docs = load_incidents(edited, name=f"{record.id}.yaml")
+    if len(docs) != 1:
+        raise InputError(f"expected one incident, got {len(docs)}")
+    updated = services.update_incident(
+        engine, record.id, docs[0], user=state.user, reason=reason, expected_version=record.version
+    )
+    if updated.version == record.version:
+        render.message("no change", style="yellow")
+    else:
+        render.message(f"saved {updated.id} (version {updated.version})")
+
+
+def history(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Show who changed an incident, when, what and why."""
+    from incidents import services
+    from incidents.cli import render
+
+    state: State = ctx.obj
+    entries = services.history(state.engine(), public_id)
+    if fmt is OutputFormat.TABLE:
+        render.history_table(entries)
+    elif fmt is OutputFormat.JSONL:
+        for e in entries:
+            sys.stdout.write(e.model_dump_json() + "\n")
+    elif fmt is OutputFormat.JSON:
+        sys.stdout.write(json.dumps([e.model_dump(mode="json") for e in entries], indent=2) + "\n")
+    else:
+        raise typer.BadParameter("history prints table, json or jsonl", param_hint="--format")
+
+
+def delete(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; kept in history).")],
+) -> None:
+    """Soft-delete an incident (reversible with `incidents restore`)."""
+    from incidents import services
+    from incidents.cli import render
+
+    state: State = ctx.obj
+    services.delete_incident(state.engine(), public_id, user=state.user, reason=reason)
+    render.message(
+        f"deleted {public_id.upper()}; `incidents restore {public_id.upper()}` undoes it"
+    )
+
+
+def restore(
+    ctx: typer.Context,
+    public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the history.")] = None,
+) -> None:
+    """Restore a deleted incident."""
+    from incidents import services
+    from incidents.cli import render
+
+    state: State = ctx.obj
+    services.restore_incident(state.engine(), public_id, user=state.user, reason=reason)
+    render.message(f"restored {public_id.upper()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach these commands to the root app."""
+    app.command()(init)
+    app.command()(add)
+    app.command()(show)
+    app.command("list")(list_)
+    app.command()(edit)
+    app.command()(history)
+    app.command()(delete)
+    app.command()(restore)

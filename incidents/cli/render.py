@@ -1,0 +1,198 @@
+"""The only module that imports Rich: tables, incident cards and messages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from incidents.exchange.flat import flat_row
+from incidents.schema import HistoryEntry, IncidentRecord
+
+
+def _console(stderr: bool = False) -> Console:
+    # A fresh console per call: CliRunner swaps sys.stdout between invocations.
+    file = sys.stderr if stderr else sys.stdout
+    # Piped tables are still read by people; 80 columns squeezes titles to a few letters.
+    width = None if file.isatty() or os.environ.get("COLUMNS") else 140
+    return Console(file=file, soft_wrap=False, highlight=False, width=width)
+
+
+def message(text: str, *, style: str = "green") -> None:
+    """A short status line on stderr, so stdout stays clean for data."""
+    _console(stderr=True).print(f"[{style}]{escape(text)}[/]")
+
+
+def error(text: str) -> None:
+    """One error line on stderr."""
+    _console(stderr=True).print(f"[bold red]Error:[/] {escape(text)}", soft_wrap=True)
+
+
+def incidents_table(records: Iterable[IncidentRecord]) -> int:
+    """Print incidents as a table; return how many were printed."""
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Place", overflow="fold")
+    for column in ("Region", "Mechanism", "Killed", "Verification"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Title", overflow="fold", min_width=20)
+    count = 0
+    for record in records:
+        row = flat_row(record)
+        place = row["place"] or row["place_as_written"] or ""
+        table.add_row(
+            escape(record.id),
+            escape(str(record.date)),
+            escape(f"{place}, {row['country']}" if row["country"] else place),
+            escape(row["admin1"] or ""),
+            escape(row["mechanism"]),
+            "" if row["killed"] is None else str(row["killed"]),
+            escape(row["verification"]),
+            escape(record.title),
+        )
+        count += 1
+    console = _console()
+    if count:
+        console.print(table)
+    console.print(f"{count} incident{'s' if count != 1 else ''}", style="dim")
+    return count
+
+
+def _field(table: Table, name: str, value: Any) -> None:
+    if value not in (None, "", []):
+        table.add_row(name, escape(str(value)))
+
+
+def incident_card(record: IncidentRecord) -> None:
+    """Print one incident with its actors, sources and claims."""
+    from incidents.regions import get_region
+
+    console = _console()
+    deleted = (
+        f" [red](deleted: {escape(record.deleted_reason or '')})[/]" if record.deleted_at else ""
+    )
+    console.print(f"[bold]{escape(record.id)}[/] {escape(record.title)}{deleted}")
+    info = Table.grid(padding=(0, 2))
+    info.add_column(style="bold cyan")
+    info.add_column()
+    d = record.date
+    _field(info, "Date", f"{d} ({d.precision.value})" + (f' from "{d.phrase}"' if d.phrase else ""))
+    loc = record.location
+    region = get_region(loc.admin1) if loc.admin1 else None
+    where = ", ".join(
+        x for x in (loc.name, region.english_name if region else loc.admin1, loc.country) if x
+    )
+    _field(
+        info,
+        "Place",
+        where + (f' (written "{loc.name_as_written}")' if loc.name_as_written else ""),
+    )
+    if loc.latitude is not None:
+        _field(
+            info, "Coordinates", f"{loc.latitude:.5f}, {loc.longitude:.5f} ({loc.precision.value})"
+        )
+    if record.geolocation:
+        g = record.geolocation
+        _field(info, "Geolocated", f"{g.latitude}, {g.longitude} by {g.by or '?'}")
+    _field(info, "Intent", record.intent.value)
+    _field(info, "Mechanism", record.mechanism.value)
+    _field(info, "Context", record.context.value)
+    _field(info, "Claimed causes", ", ".join(c.value for c in record.claimed_causes))
+    _field(info, "Assessed causes", ", ".join(c.value for c in record.assessed_causes))
+    _field(info, "Weapons", ", ".join(record.weapons))
+    _field(info, "Same side", {True: "yes", False: "no", None: "unknown"}[record.same_side])
+    _field(info, "Verification", record.verification.value)
+    _field(info, "Review", record.review_status.value)
+    _field(info, "Tags", ", ".join(record.tags))
+    _field(info, "Summary", record.summary)
+    _field(info, "Notes", record.notes)
+    console.print(info)
+
+    if record.actors:
+        actors = Table(title="Actors", title_justify="left", header_style="bold")
+        for column in ("As written", "Actor", "Side", "Type", "Role"):
+            actors.add_column(column, overflow="fold")
+        for a in record.actors:
+            actors.add_row(
+                escape(a.name_as_written),
+                escape(a.actor or ""),
+                a.side or "",
+                a.type.value,
+                a.role.value,
+            )
+        console.print(actors)
+
+    sources = Table(
+        title=f"Sources ({len(record.sources)})", title_justify="left", header_style="bold"
+    )
+    for column in ("Ref", "Outlet", "Published", "Headline / URL", "Attribution"):
+        sources.add_column(column, overflow="fold")
+    for s in record.sources:
+        sources.add_row(
+            escape(s.ref or ""),
+            escape(s.outlet),
+            s.published.isoformat() if s.published else "",
+            escape(s.headline or s.url or ""),
+            escape(" <- ".join(reversed(s.attribution))),
+        )
+    console.print(sources)
+
+    claims = Table(
+        title=f"Claims ({len(record.claims)})", title_justify="left", header_style="bold"
+    )
+    for column in ("Source", "Claimant", "Side -> affected", "Stance", "Casualties", "Hedges"):
+        claims.add_column(column, overflow="fold")
+    for c in record.claims:
+        figures = "; ".join(
+            f"{f.kind.value} {f.population.value}: "
+            + (str(f.best) if f.low == f.best == f.high else f"{f.low}/{f.best}/{f.high}")
+            for f in c.casualties
+        )
+        claims.add_row(
+            escape(c.source or ""),
+            escape(c.claimant or ""),
+            f"{c.claimant_side or '?'} -> {c.affected_side or '?'}",
+            c.stance.value,
+            escape(figures),
+            escape(
+                "; ".join(
+                    [*c.hedges, *([" <- ".join(reversed(c.attribution))] if c.attribution else [])]
+                )
+            ),
+        )
+    console.print(claims)
+
+
+def history_table(entries: Iterable[HistoryEntry]) -> None:
+    """Print an incident's history, oldest first."""
+    table = Table(header_style="bold")
+    for column in ("When", "Who", "Action", "Reason", "Changes"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        changes = "\n".join(f"{k}: {v[0]!r} -> {v[1]!r}" for k, v in list(e.changes.items())[:20])
+        if len(e.changes) > 20:
+            changes += f"\n... {len(e.changes) - 20} more"
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            escape(e.user),
+            e.action,
+            escape(e.reason or ""),
+            escape(changes),
+        )
+    _console().print(table)
+
+
+def key_values(rows: Iterable[tuple[str, str]]) -> None:
+    """Print a two-column table."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(escape(key), escape(value))
+    _console().print(table)

@@ -1,0 +1,1 @@
+"""Storage: ORM tables, engine set-up, migrations and queries."""

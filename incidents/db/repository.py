@@ -1,0 +1,647 @@
+"""Every query: plain functions with a keyword-only ``session``. No printing, no commits.
+
+Rows are mapped to and from the pydantic schema here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from incidents.db.models import (
+    ActorAliasRow,
+    ActorRow,
+    CasualtyRow,
+    ClaimCauseRow,
+    ClaimRow,
+    HistoryRow,
+    IncidentActorRow,
+    IncidentCauseRow,
+    IncidentRow,
+    IncidentTagRow,
+    IncidentWeaponRow,
+    PlaceNameRow,
+    PlaceRow,
+    SourceRow,
+)
+from incidents.errors import ConflictError, NotFoundError, UnknownPlaceError
+from incidents.names import normalize_name
+from incidents.schema import (
+    Actor,
+    ActorInvolvement,
+    Claim,
+    HistoryEntry,
+    Incident,
+    IncidentFilter,
+    IncidentRecord,
+    Source,
+)
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- places
+
+
+def upsert_place(
+    session: Session,
+    *,
+    gazetteer_id: str,
+    name: str,
+    country: str | None,
+    admin1: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    names: Sequence[str] = (),
+    admin2: str | None = None,
+    feature: str = "populated_place",
+    origin: str = "geonames",
+) -> PlaceRow:
+    """Store a place and its spellings once; later calls return the stored row."""
+    row = session.scalar(select(PlaceRow).where(PlaceRow.gazetteer_id == gazetteer_id))
+    if row is None:
+        row = PlaceRow(
+            gazetteer_id=gazetteer_id,
+            name=name,
+            country=country,
+            admin1=admin1,
+            admin2=admin2,
+            latitude=latitude,
+            longitude=longitude,
+            feature=feature,
+            origin=origin,
+        )
+        session.add(row)
+    keys = {n.name_key for n in row.names}
+    for spelling in (name, *names):
+        key = normalize_name(spelling)
+        if key and key not in keys:
+            keys.add(key)
+            row.names.append(PlaceNameRow(name=spelling[:500], name_key=key[:500]))
+    session.flush()
+    return row
+
+
+def get_place(session: Session, gazetteer_id: str) -> PlaceRow | None:
+    """The stored place with this gazetteer id, if any."""
+    return session.scalar(select(PlaceRow).where(PlaceRow.gazetteer_id == gazetteer_id))
+
+
+def place_ids_named(session: Session, name: str) -> list[int]:
+    """Ids of stored places that go by ``name`` in any known spelling."""
+    key = normalize_name(name)
+    return list(session.scalars(select(PlaceNameRow.place_id).where(PlaceNameRow.name_key == key)))
+
+
+def list_places(session: Session, *, origin: str | None = None) -> list[PlaceRow]:
+    """Stored places, optionally only those of one origin ('user', 'geonames')."""
+    query = select(PlaceRow).order_by(PlaceRow.name)
+    if origin:
+        query = query.where(PlaceRow.origin == origin)
+    return list(session.scalars(query))
+
+
+# --------------------------------------------------------------------------- actors
+
+
+def upsert_actor(session: Session, actor: Actor) -> ActorRow:
+    """Store a lexicon actor and its aliases; a known alias must not mean another actor."""
+    row = session.scalar(select(ActorRow).where(ActorRow.name == actor.name))
+    if row is None:
+        row = ActorRow(name=actor.name, side=actor.side, type=actor.type.value)
+        session.add(row)
+        session.flush()
+    for alias in (actor.name, *actor.aliases):
+        key = normalize_name(alias)
+        owner = session.scalar(select(ActorAliasRow).where(ActorAliasRow.alias_key == key))
+        if owner is None:
+            row.aliases.append(ActorAliasRow(alias=alias, alias_key=key))
+            session.flush()
+        elif owner.actor_id != row.id:
+            raise ConflictError(
+                f"actor alias {alias!r} already belongs to {owner.actor.name!r}, not {actor.name!r}"
+            )
+    return row
+
+
+def find_actor(session: Session, name: str) -> ActorRow | None:
+    """The actor that goes by ``name`` (any alias, any case or spelling), if known."""
+    key = normalize_name(name)
+    return session.scalar(
+        select(ActorRow).join(ActorAliasRow).where(ActorAliasRow.alias_key == key)
+    )
+
+
+def _actor_for(session: Session, inv: ActorInvolvement) -> ActorRow | None:
+    if inv.actor:
+        row = find_actor(session, inv.actor)
+        if row is None:
+            row = upsert_actor(
+                session, Actor(name=inv.actor, side=inv.side, type=inv.type, aliases=[])
+            )
+        return row
+    return find_actor(session, inv.name_as_written)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def find_source(session: Session, source: Source) -> SourceRow | None:
+    """The stored source that is this source: same ref, same text, or same URL."""
+    conditions: list[ColumnElement[bool]] = []
+    if source.sha256:
+        conditions.append(SourceRow.sha256 == source.sha256)
+    if source.ref:
+        conditions.append(SourceRow.ref == source.ref)
+    if source.url and not source.sha256:
+        conditions.append(SourceRow.url == source.url)
+    if not conditions:
+        return None
+    return session.scalars(select(SourceRow).where(or_(*conditions))).first()
+
+
+def _source_row(session: Session, source: Source) -> SourceRow:
+    row = find_source(session, source)
+    if row is None:
+        row = SourceRow(ref=source.ref)
+        _fill_source(row, source)
+        session.add(row)
+        session.flush()
+        return row
+    if row.sha256 and source.sha256 and row.sha256 != source.sha256:
+        raise ConflictError(
+            f"source {source.ref!r} is already stored with another text "
+            f"(sha256 {row.sha256[:12]}...)"
+        )
+    # A later, fuller copy of a known source fills its gaps; it must not contradict it.
+    for field in ("outlet", "url", "headline", "author", "published", "language", "text"):
+        stored, given = getattr(row, field), getattr(source, field)
+        if stored is None and given is not None:
+            setattr(row, field, given)
+        elif given is not None and stored != given:
+            raise ConflictError(
+                f"source {row.ref!r} is stored with {field} {str(stored)[:60]!r}, "
+                f"not {str(given)[:60]!r}; use the stored value or another ref"
+            )
+    if row.sha256 is None and source.sha256 is not None:
+        row.sha256 = source.sha256
+    if source.attribution and list(row.attribution or []) != list(source.attribution):
+        if row.attribution:
+            raise ConflictError(
+                f"source {row.ref!r} is stored with attribution {row.attribution}; "
+                "put a claim's own chain in claims[].attribution"
+            )
+        row.attribution = list(source.attribution)
+    return row
+
+
+def _fill_source(row: SourceRow, source: Source) -> None:
+    row.outlet = source.outlet
+    row.url = source.url
+    row.headline = source.headline
+    row.author = source.author
+    row.published = source.published
+    row.language = source.language
+    row.attribution = list(source.attribution)
+    row.text = source.text
+    row.sha256 = source.sha256
+
+
+def source_to_schema(row: SourceRow) -> Source:
+    """Map a source row to the schema."""
+    return Source(
+        ref=row.ref,
+        outlet=row.outlet,
+        url=row.url,
+        headline=row.headline,
+        author=row.author,
+        published=row.published,
+        language=row.language,
+        attribution=list(row.attribution or []),
+        text=row.text,
+        sha256=row.sha256,
+    )
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def next_public_id(session: Session, year: int) -> str:
+    """The next free FF-YYYY-NNNN for ``year``."""
+    prefix = f"FF-{year:04d}-"
+    taken = session.scalars(
+        select(IncidentRow.public_id).where(IncidentRow.public_id.like(prefix + "%"))
+    )
+    highest = max((int(pid.rsplit("-", 1)[1]) for pid in taken), default=0)
+    return f"{prefix}{highest + 1:04d}"
+
+
+def get_incident_row(
+    session: Session, public_id: str, *, include_deleted: bool = True
+) -> IncidentRow:
+    """The incident row for a public id, or NotFoundError."""
+    query = _with_children(select(IncidentRow)).where(
+        IncidentRow.public_id == public_id.strip().upper()
+    )
+    row = session.scalar(query)
+    if row is None or (row.deleted_at is not None and not include_deleted):
+        raise NotFoundError(f"no incident {public_id!r}")
+    return row
+
+
+def write_incident(
+    session: Session, row: IncidentRow, incident: Incident, place: PlaceRow | None
+) -> None:
+    """Copy an incident document onto a row, replacing its children."""
+    row.title = incident.title
+    row.date_start = incident.date.start
+    row.date_end = incident.date.end
+    row.date_precision = incident.date.precision.value
+    row.date_phrase = incident.date.phrase
+    row.date_resolved_against = incident.date.resolved_against
+    loc = incident.location
+    row.place = place
+    row.place_as_written = loc.name_as_written
+    row.place_name = loc.name
+    row.gazetteer_id = loc.gazetteer_id
+    row.country = loc.country
+    row.admin1 = loc.admin1
+    row.admin2 = loc.admin2
+    row.latitude = loc.latitude
+    row.longitude = loc.longitude
+    row.location_precision = loc.precision.value
+    row.geolocation = incident.geolocation.model_dump(mode="json") if incident.geolocation else None
+    row.intent = incident.intent.value
+    row.mechanism = incident.mechanism.value
+    row.context = incident.context.value
+    row.summary = incident.summary
+    row.notes = incident.notes
+    row.review_status = incident.review_status.value
+    row.verification = incident.verification.value
+    row.killed_max = incident.killed()
+    row.causes = [
+        IncidentCauseRow(cause=c.value, position=i) for i, c in enumerate(incident.assessed_causes)
+    ]
+    row.weapons = [IncidentWeaponRow(weapon=w, position=i) for i, w in enumerate(incident.weapons)]
+    row.tags = [IncidentTagRow(tag=t, position=i) for i, t in enumerate(incident.tags)]
+    row.actors = [
+        IncidentActorRow(
+            actor=_actor_for(session, a),
+            name_as_written=a.name_as_written,
+            side=a.side,
+            type=a.type.value,
+            role=a.role.value,
+            quote=a.quote,
+            position=i,
+        )
+        for i, a in enumerate(incident.actors)
+    ]
+    sources = {s.ref: _source_row(session, s) for s in incident.sources}
+    row.claims = [_claim_row(c, sources[c.source or ""], i) for i, c in enumerate(incident.claims)]
+    row.search_text = _search_text(incident, place)
+
+
+def _claim_row(claim: Claim, source: SourceRow, position: int) -> ClaimRow:
+    return ClaimRow(
+        source=source,
+        position=position,
+        claimant=claim.claimant,
+        claimant_side=claim.claimant_side,
+        affected_side=claim.affected_side,
+        stance=claim.stance.value,
+        hedges=list(claim.hedges),
+        attribution=list(claim.attribution),
+        quote=claim.quote,
+        causes=[
+            ClaimCauseRow(cause=c.value, position=i) for i, c in enumerate(claim.claimed_causes)
+        ],
+        casualties=[
+            CasualtyRow(
+                kind=f.kind.value,
+                population=f.population.value,
+                low=f.low,
+                best=f.best,
+                high=f.high,
+                quote=f.quote,
+                position=i,
+            )
+            for i, f in enumerate(claim.casualties)
+        ],
+    )
+
+
+def _search_text(incident: Incident, place: PlaceRow | None) -> str:
+    parts: list[str | None] = [
+        incident.title,
+        incident.summary,
+        incident.notes,
+        incident.location.name_as_written,
+        incident.location.name,
+        place.name if place else None,
+        *incident.weapons,
+        *incident.tags,
+    ]
+    for actor in incident.actors:
+        parts += [actor.name_as_written, actor.actor, actor.quote]
+    for claim in incident.claims:
+        parts += [claim.claimant, claim.quote, *claim.hedges, *(f.quote for f in claim.casualties)]
+    for source in incident.sources:
+        parts += [source.outlet, source.headline, source.text]
+    return "\n".join(p for p in parts if p)
+
+
+def incident_to_schema(row: IncidentRow) -> IncidentRecord:
+    """Map an incident row with its children to the schema (validated on the way out)."""
+    sources: dict[str, Source] = {}
+    for claim in row.claims:
+        sources.setdefault(claim.source.ref, source_to_schema(claim.source))
+    data: dict[str, Any] = {
+        "id": row.public_id,
+        "title": row.title,
+        "date": {
+            "start": row.date_start,
+            "end": row.date_end,
+            "precision": row.date_precision,
+            "phrase": row.date_phrase,
+            "resolved_against": row.date_resolved_against,
+        },
+        "location": {
+            "name_as_written": row.place_as_written,
+            "name": row.place_name,
+            "gazetteer_id": row.gazetteer_id,
+            "country": row.country,
+            "admin1": row.admin1,
+            "admin2": row.admin2,
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+            "precision": row.location_precision,
+        },
+        "geolocation": row.geolocation,
+        "intent": row.intent,
+        "mechanism": row.mechanism,
+        "context": row.context,
+        "assessed_causes": [c.cause for c in row.causes],
+        "weapons": [w.weapon for w in row.weapons],
+        "actors": [
+            {
+                "name_as_written": a.name_as_written,
+                "actor": a.actor.name if a.actor else None,
+                "side": a.side,
+                "type": a.type,
+                "role": a.role,
+                "quote": a.quote,
+            }
+            for a in row.actors
+        ],
+        "sources": list(sources.values()),
+        "claims": [
+            {
+                "source": c.source.ref,
+                "claimant": c.claimant,
+                "claimant_side": c.claimant_side,
+                "affected_side": c.affected_side,
+                "stance": c.stance,
+                "casualties": [
+                    {
+                        "kind": f.kind,
+                        "population": f.population,
+                        "low": f.low,
+                        "best": f.best,
+                        "high": f.high,
+                        "quote": f.quote,
+                    }
+                    for f in c.casualties
+                ],
+                "claimed_causes": [cc.cause for cc in c.causes],
+                "hedges": list(c.hedges or []),
+                "attribution": list(c.attribution or []),
+                "quote": c.quote,
+            }
+            for c in row.claims
+        ],
+        "summary": row.summary,
+        "notes": row.notes,
+        "tags": [t.tag for t in row.tags],
+        "review_status": row.review_status,
+        "verification": row.verification,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+        "deleted_reason": row.deleted_reason,
+    }
+    return IncidentRecord.model_validate(data)
+
+
+def add_history(
+    session: Session,
+    row: IncidentRow,
+    *,
+    user: str,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record one change to an incident."""
+    row.history.append(
+        HistoryRow(at=now(), user=user, action=action, reason=reason, changes=changes or {})
+    )
+
+
+def history_of(session: Session, public_id: str) -> list[HistoryEntry]:
+    """Every recorded change of an incident, oldest first."""
+    row = get_incident_row(session, public_id)
+    return [
+        HistoryEntry(
+            at=h.at if h.at.tzinfo else h.at.replace(tzinfo=UTC),
+            user=h.user,
+            action=h.action,
+            reason=h.reason,
+            changes=h.changes,
+        )
+        for h in row.history
+    ]
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _with_children(query: Select[IncidentRow]) -> Select[IncidentRow]:
+    return query.options(
+        selectinload(IncidentRow.causes),
+        selectinload(IncidentRow.weapons),
+        selectinload(IncidentRow.tags),
+        selectinload(IncidentRow.actors).selectinload(IncidentActorRow.actor),
+        selectinload(IncidentRow.claims).selectinload(ClaimRow.source),
+        selectinload(IncidentRow.claims).selectinload(ClaimRow.casualties),
+        selectinload(IncidentRow.claims).selectinload(ClaimRow.causes),
+    )
+
+
+def _fts_query(text_query: str) -> str:
+    # Quote every word so user input can never be FTS5 syntax (NEAR, *, quotes, columns).
+    words = re.findall(r"\w+", text_query)
+    return " ".join(f'"{w}"' for w in words)
+
+
+def _distance_km(lat: float, lon: float) -> ColumnElement[float]:
+    lat1, lon1 = func.radians(IncidentRow.latitude), func.radians(IncidentRow.longitude)
+    lat2, lon2 = math.radians(lat), math.radians(lon)
+    hav = func.sin((lat1 - lat2) / 2) * func.sin((lat1 - lat2) / 2) + func.cos(lat1) * math.cos(
+        lat2
+    ) * func.sin((lon1 - lon2) / 2) * func.sin((lon1 - lon2) / 2)
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(hav))
+
+
+def filter_conditions(
+    session: Session, flt: IncidentFilter, *, region_code: str | None
+) -> list[ColumnElement[bool]]:
+    """SQL conditions for a filter; the region is resolved by the caller."""
+    cond: list[ColumnElement[bool]] = []
+    if not flt.include_deleted:
+        cond.append(IncidentRow.deleted_at.is_(None))
+    if flt.country:
+        cond.append(IncidentRow.country == flt.country)
+    if region_code:
+        cond.append(IncidentRow.admin1 == region_code)
+    if flt.place:
+        ids = place_ids_named(session, flt.place)
+        key = normalize_name(flt.place)
+        if not ids and not _gazetteer_knows(flt.place):
+            raise UnknownPlaceError(
+                f"unknown place {flt.place!r}: not in the gazetteer or the database"
+            )
+        cond.append(
+            or_(IncidentRow.place_id.in_(ids), func.lower(IncidentRow.place_as_written) == key)
+        )
+    if flt.near:
+        lat, lon = flt.near
+        dlat = flt.radius_km / 111.0
+        dlon = flt.radius_km / max(111.0 * math.cos(math.radians(lat)), 1e-6)
+        # The box lets an index narrow the rows; the haversine distance decides.
+        cond += [
+            IncidentRow.latitude.between(lat - dlat, lat + dlat),
+            IncidentRow.longitude.between(lon - dlon, lon + dlon)
+            if dlon < 180
+            else IncidentRow.longitude.is_not(None),
+            _distance_km(lat, lon) <= flt.radius_km,
+        ]
+    if flt.since:
+        cond.append(IncidentRow.date_end >= flt.since)
+    if flt.until:
+        cond.append(IncidentRow.date_start <= flt.until)
+    for col, value in (
+        (IncidentRow.intent, flt.intent),
+        (IncidentRow.mechanism, flt.mechanism),
+        (IncidentRow.verification, flt.verification),
+        (IncidentRow.review_status, flt.review_status),
+    ):
+        if value is not None:
+            cond.append(col == value.value)
+    if flt.cause:
+        cond.append(
+            or_(
+                exists().where(
+                    IncidentCauseRow.incident_id == IncidentRow.id,
+                    IncidentCauseRow.cause == flt.cause.value,
+                ),
+                exists().where(
+                    ClaimRow.incident_id == IncidentRow.id,
+                    ClaimCauseRow.claim_id == ClaimRow.id,
+                    ClaimCauseRow.cause == flt.cause.value,
+                ),
+            )
+        )
+    if flt.actor:
+        actor = find_actor(session, flt.actor)
+        by_name = func.lower(IncidentActorRow.name_as_written).contains(
+            flt.actor.strip().lower(), autoescape=True
+        )
+        match = or_(by_name, IncidentActorRow.actor_id == actor.id) if actor else by_name
+        cond.append(exists().where(IncidentActorRow.incident_id == IncidentRow.id, match))
+    if flt.side:
+        cond.append(
+            exists().where(
+                IncidentActorRow.incident_id == IncidentRow.id, IncidentActorRow.side == flt.side
+            )
+        )
+    if flt.claimant:
+        cond.append(
+            exists().where(
+                ClaimRow.incident_id == IncidentRow.id,
+                func.lower(ClaimRow.claimant).contains(
+                    flt.claimant.strip().lower(), autoescape=True
+                ),
+            )
+        )
+    if flt.min_killed is not None:
+        cond.append(IncidentRow.killed_max >= flt.min_killed)
+    if flt.text:
+        cond.append(_text_condition(session, flt.text))
+    return cond
+
+
+def _text_condition(session: Session, query: str) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "sqlite":
+        fts = _fts_query(query)
+        if not fts:
+            return false()
+        matching = text("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :q").bindparams(
+            q=fts
+        )
+        return IncidentRow.id.in_(matching.columns(column("rowid", Integer)))
+    return func.to_tsvector("simple", IncidentRow.search_text).op("@@")(
+        func.plainto_tsquery("simple", query)
+    )
+
+
+def _gazetteer_knows(name: str) -> bool:
+    from incidents.gazetteer import default_gazetteer
+
+    return bool(default_gazetteer().lookup(name, limit=1))
+
+
+_SORTS: dict[str, Any] = {
+    "date": (IncidentRow.date_start, IncidentRow.public_id),
+    "-date": (IncidentRow.date_start.desc(), IncidentRow.public_id.desc()),
+    "id": (IncidentRow.public_id,),
+    "-id": (IncidentRow.public_id.desc(),),
+    "killed": (IncidentRow.killed_max.asc().nulls_first(), IncidentRow.public_id),
+    "-killed": (IncidentRow.killed_max.desc().nulls_last(), IncidentRow.public_id),
+}
+
+
+def query_incidents(
+    session: Session, flt: IncidentFilter, *, region_code: str | None = None
+) -> Iterator[IncidentRecord]:
+    """Incidents matching a filter, sorted and limited, as schema records."""
+    query = _with_children(select(IncidentRow)).where(
+        *filter_conditions(session, flt, region_code=region_code)
+    )
+    query = query.order_by(*_SORTS[flt.sort])
+    if flt.limit:
+        query = query.limit(flt.limit)
+    for row in session.scalars(query):
+        yield incident_to_schema(row)

@@ -1,0 +1,1 @@
+"""Files <-> schema: YAML/JSON documents, flat rows and CSV. No SQL."""

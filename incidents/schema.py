@@ -1,0 +1,808 @@
+"""The pydantic v2 models that are the project's one contract.
+
+The CLI, the extractor, imports and exports all speak these models; the ORM in
+``incidents.db.models`` maps them. Nothing here touches a database or a file.
+Codebook enums carry a description per member (``describe(enum)``) that the docs
+and ``incidents codes`` print, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+# --------------------------------------------------------------------------- codebook
+
+
+class DatePrecision(StrEnum):
+    """How precisely the incident date is known (after ACLED's time_precision)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+    RANGE = "range"
+
+
+class LocationPrecision(StrEnum):
+    """How precisely the location is known (after UCDP GED's where_prec)."""
+
+    EXACT_SITE = "exact_site"
+    TOWN = "town"
+    ADMIN2 = "admin2"
+    ADMIN1 = "admin1"
+    COUNTRY = "country"
+    UNKNOWN = "unknown"
+
+
+class Intent(StrEnum):
+    """Whether the fire on own forces was meant."""
+
+    UNINTENTIONAL = "unintentional"
+    DELIBERATE = "deliberate"
+    UNKNOWN = "unknown"
+
+
+class Mechanism(StrEnum):
+    """How the harm was delivered."""
+
+    DIRECT_FIRE = "direct_fire"
+    INDIRECT_FIRE = "indirect_fire"
+    AIR_TO_GROUND = "air_to_ground"
+    AIR_DEFENCE = "air_defence"
+    DRONE = "drone"
+    MINE_UXO = "mine_uxo"
+    ACCIDENTAL_RELEASE = "accidental_release"
+    UNKNOWN = "unknown"
+
+
+class Context(StrEnum):
+    """What the affected forces were doing."""
+
+    COMBAT = "combat"
+    TRAINING = "training"
+    REAR_AREA = "rear_area"
+    TRANSIT = "transit"
+    UNKNOWN = "unknown"
+
+
+class Cause(StrEnum):
+    """Why it happened, after the fratricide literature's categories."""
+
+    MISIDENTIFICATION = "misidentification"
+    COORDINATION_FAILURE = "coordination_failure"
+    NAVIGATION_ERROR = "navigation_error"
+    WEAPONS_ERROR = "weapons_error"
+    TECHNICAL_MALFUNCTION = "technical_malfunction"
+    OWN_MINEFIELD = "own_minefield"
+    EW_SPOOFING = "ew_spoofing"
+    PANIC_LOW_MORALE = "panic_low_morale"
+    UNIT_DISPUTE = "unit_dispute"
+    UNKNOWN = "unknown"
+
+
+class Verification(StrEnum):
+    """Grade of the evidence, strongest first (after Airwars' grading)."""
+
+    ADMITTED = "admitted"
+    CORROBORATED = "corroborated"
+    SEVERAL_ADVERSARY_SOURCES = "several_adversary_sources"
+    SINGLE_ADVERSARY_CLAIM = "single_adversary_claim"
+    CONTESTED = "contested"
+    DISCOUNTED = "discounted"
+    UNASSESSED = "unassessed"
+
+
+class ReviewStatus(StrEnum):
+    """Whether a human has checked the record against its sources."""
+
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+
+
+class ActorType(StrEnum):
+    """Branch or kind of the unit involved."""
+
+    INFANTRY = "infantry"
+    AIRBORNE = "airborne"
+    ARMOUR = "armour"
+    ARTILLERY = "artillery"
+    AIR_DEFENCE = "air_defence"
+    AVIATION = "aviation"
+    DRONE_UNIT = "drone_unit"
+    SPECIAL_FORCES = "special_forces"
+    SABOTAGE_RECONNAISSANCE = "sabotage_reconnaissance"
+    PMC = "pmc"
+    NAVAL = "naval"
+    SECURITY_FORCES = "security_forces"
+    MILITIA = "militia"
+    ARMED_FORCES = "armed_forces"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class ActorRole(StrEnum):
+    """The unit's part in the incident."""
+
+    FIRING = "firing"
+    HIT = "hit"
+    BOTH = "both"
+    OTHER = "other"
+
+
+class Stance(StrEnum):
+    """What the source does with the claim."""
+
+    ASSERTS = "asserts"
+    DENIES = "denies"
+    UNCONFIRMED = "unconfirmed"
+
+
+class CasualtyKind(StrEnum):
+    """Kind of loss counted."""
+
+    KILLED = "killed"
+    WOUNDED = "wounded"
+    MISSING = "missing"
+
+
+class Population(StrEnum):
+    """Whose losses are counted."""
+
+    MILITARY = "military"
+    CIVILIAN = "civilian"
+    UNKNOWN = "unknown"
+
+
+ENUM_DOCS: dict[type[StrEnum], dict[str, str]] = {
+    DatePrecision: {
+        "day": "the day is known",
+        "week": "within one week (start..end spans at most 7 days)",
+        "month": "the month is known (start = first day, end = last day)",
+        "year": "only the year is known",
+        "range": "somewhere between start and end",
+    },
+    LocationPrecision: {
+        "exact_site": "a site within a town or a point (coordinates of the site itself)",
+        "town": "a town or village; coordinates are its centre",
+        "admin2": "a district (raion) is the smallest unit known",
+        "admin1": "a first-level region (oblast, krai) is the smallest unit known",
+        "country": "only the country is known",
+        "unknown": "no usable location",
+    },
+    Intent: {
+        "unintentional": "classic fratricide: own forces hit by mistake",
+        "deliberate": "intra-force clash, fire on retreating own troops, blocking units",
+        "unknown": "the sources do not say",
+    },
+    Mechanism: {
+        "direct_fire": "small arms, tank or cannon fire at visible targets",
+        "indirect_fire": "artillery, mortar or rocket fire",
+        "air_to_ground": "an aircraft strikes ground forces or places",
+        "air_defence": "air defence engages own aircraft, drones or troops",
+        "drone": "an FPV, loitering or bomb-dropping drone",
+        "mine_uxo": "own mines or unexploded ordnance",
+        "accidental_release": "a munition released or fired by accident",
+        "unknown": "the sources do not say",
+    },
+    Context: {
+        "combat": "during combat operations",
+        "training": "during a training exercise",
+        "rear_area": "in a rear area, away from fighting",
+        "transit": "while moving, e.g. convoy, retreat, redeployment",
+        "unknown": "the sources do not say",
+    },
+    Cause: {
+        "misidentification": "own forces taken for the enemy (combat identification), "
+        "incl. air defence engaging an own aircraft or drone",
+        "coordination_failure": "coordination, command or communication failure",
+        "navigation_error": "a unit lost or in the wrong place",
+        "weapons_error": "fire control or weapons error: wrong coordinates, short rounds",
+        "technical_malfunction": "a technical malfunction or accidental release",
+        "own_minefield": "own mines",
+        "ew_spoofing": "electronic-warfare jamming or spoofing",
+        "panic_low_morale": "panic, fear or low morale",
+        "unit_dispute": "a dispute between units or men",
+        "unknown": "no cause given",
+    },
+    Verification: {
+        "admitted": "admitted by the affected side",
+        "corroborated": "independently corroborated (footage, third party)",
+        "several_adversary_sources": "several independent sources from the other side",
+        "single_adversary_claim": "a single claim from the other side",
+        "contested": "sources disagree whether it happened or was fratricide",
+        "discounted": "shown to be false or not fratricide",
+        "unassessed": "not yet graded by a researcher",
+    },
+    ReviewStatus: {
+        "draft": "proposed or entered, not yet checked",
+        "reviewed": "checked by a researcher against the sources",
+    },
+    ActorType: {t.value: t.value.replace("_", " ") for t in ActorType},
+    ActorRole: {
+        "firing": "fired the shots or dropped the munition",
+        "hit": "was hit",
+        "both": "fired and was hit (e.g. two groups shooting at each other)",
+        "other": "involved otherwise (commanded, reported, witnessed)",
+    },
+    Stance: {
+        "asserts": "the claimant says it happened",
+        "denies": "the claimant says it did not happen",
+        "unconfirmed": "reported with explicit doubt, neither asserted nor denied",
+    },
+    CasualtyKind: {"killed": "dead", "wounded": "injured", "missing": "missing or captured"},
+    Population: {
+        "military": "soldiers, mercenaries, security forces",
+        "civilian": "civilians",
+        "unknown": "not said",
+    },
+}
+
+CODEBOOK: dict[str, type[StrEnum]] = {
+    "date_precision": DatePrecision,
+    "location_precision": LocationPrecision,
+    "intent": Intent,
+    "mechanism": Mechanism,
+    "context": Context,
+    "cause": Cause,
+    "verification": Verification,
+    "review_status": ReviewStatus,
+    "actor_type": ActorType,
+    "actor_role": ActorRole,
+    "stance": Stance,
+    "casualty_kind": CasualtyKind,
+    "population": Population,
+}
+
+
+def describe(enum: type[StrEnum]) -> dict[str, str]:
+    """Return ``{value: description}`` for a codebook enum."""
+    return ENUM_DOCS[enum]
+
+
+# --------------------------------------------------------------------------- value types
+
+PUBLIC_ID_RE = re.compile(r"^FF-(\d{4})-(\d{4,})$")
+_NONSTATE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+_MAX_TEXT = 2_000_000  # archived article text; larger is not an article
+
+
+def _country_code(value: str) -> str:
+    code = value.strip().upper()
+    country = None
+    if len(code) == 2:
+        country = pycountry.countries.get(alpha_2=code)
+    elif len(code) == 3:
+        country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        raise ValueError(f"unknown ISO 3166-1 country code {value!r} (use e.g. 'UA', 'RU')")
+    return str(country.alpha_2)
+
+
+def _side(value: str) -> str:
+    """A side is a state (ISO country code) or a lowercase id of a non-state force."""
+    stripped = value.strip()
+    if _NONSTATE_RE.match(stripped):
+        return stripped
+    try:
+        return _country_code(stripped)
+    except ValueError:
+        raise ValueError(
+            f"unknown side {value!r}: use an ISO 3166-1 country code ('RU', 'UA') "
+            "or a lowercase id for a non-state force ('isis')"
+        ) from None
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"unknown ISO 639-1 language code {value!r} (use e.g. 'en', 'uk')")
+    return code
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _clean_text(value: str) -> str:
+    # NUL bytes break PostgreSQL text columns and are never meaningful in an article.
+    if "\x00" in value:
+        raise ValueError("text contains a NUL character")
+    return value
+
+
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+Side = Annotated[str, AfterValidator(_side)]
+LanguageCode = Annotated[str, AfterValidator(_language)]
+Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_clean_text)]
+ShortText = Annotated[Text, Field(min_length=1, max_length=500)]
+LongText = Annotated[Text, Field(max_length=_MAX_TEXT)]
+Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
+
+
+class Model(BaseModel):
+    """Base: strict about unknown keys, so a typo in a YAML file is an error, not a loss."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, use_enum_values=False, str_max_length=_MAX_TEXT
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        # Derived fields appear in every dump; accepting them back keeps dumps loadable.
+        if isinstance(data, dict) and cls.model_computed_fields:
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _parse_date_shorthand(text: str) -> dict[str, Any]:
+    """``2023-04-21`` day, ``2023-09`` month, ``2023`` year, ``A/B`` range."""
+    text = text.strip()
+    if "/" in text:
+        start_s, end_s = (part.strip() for part in text.split("/", 1))
+        return {"start": start_s, "end": end_s, "precision": DatePrecision.RANGE}
+    if re.fullmatch(r"\d{4}", text):
+        year = int(text)
+        return {"start": date(year, 1, 1), "end": date(year, 12, 31), "precision": "year"}
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if month:
+        year, mon = int(month.group(1)), int(month.group(2))
+        if not 1 <= mon <= 12:
+            raise ValueError(f"invalid month in {text!r}")
+        last = calendar.monthrange(year, mon)[1]
+        return {"start": date(year, mon, 1), "end": date(year, mon, last), "precision": "month"}
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"invalid date {text!r}: use YYYY-MM-DD, YYYY-MM, YYYY or START/END"
+        ) from None
+    return {"start": day, "end": day, "precision": "day"}
+
+
+class IncidentDate(Model):
+    """When it happened: an earliest/latest span, its precision and the phrase it came from."""
+
+    start: date
+    end: date
+    precision: DatePrecision
+    phrase: ShortText | None = Field(None, description="the words the date came from")
+    resolved_against: date | None = Field(
+        None, description="the date a relative phrase was resolved against (publication date)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return _parse_date_shorthand(data)
+        if isinstance(data, date):
+            return {"start": data, "end": data, "precision": "day"}
+        if isinstance(data, dict) and "end" not in data and "start" in data:
+            start = data["start"]
+            if isinstance(start, str):
+                parsed = _parse_date_shorthand(start)
+                return {**parsed, **{k: v for k, v in data.items() if k != "start"}}
+            return {"precision": DatePrecision.DAY, **data, "end": start}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        span = (self.end - self.start).days
+        match self.precision:
+            case DatePrecision.DAY if span != 0:
+                raise ValueError("precision 'day' needs start == end; use 'range' or 'week'")
+            case DatePrecision.WEEK if span > 6:
+                raise ValueError("precision 'week' spans at most 7 days")
+            case DatePrecision.MONTH if self.start.day != 1 or self.end != self.start.replace(
+                day=calendar.monthrange(self.start.year, self.start.month)[1]
+            ):
+                raise ValueError("precision 'month' needs the first and last day of one month")
+            case DatePrecision.YEAR if self.start != date(
+                self.start.year, 1, 1
+            ) or self.end != date(self.start.year, 12, 31):
+                raise ValueError("precision 'year' needs 1 January to 31 December of one year")
+        return self
+
+    def __str__(self) -> str:
+        match self.precision:
+            case DatePrecision.DAY:
+                return self.start.isoformat()
+            case DatePrecision.MONTH:
+                return self.start.strftime("%Y-%m")
+            case DatePrecision.YEAR:
+                return str(self.start.year)
+            case _:
+                return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+
+# --------------------------------------------------------------------------- places
+
+
+class Location(Model):
+    """Where: the place as written, the place it resolves to, and how precise that is."""
+
+    name_as_written: ShortText | None = None
+    name: ShortText | None = Field(None, description="resolved place name")
+    gazetteer_id: ShortText | None = Field(
+        None, description="'geonames:<id>' or 'user:<slug>' for a place a user added"
+    )
+    country: CountryCode | None = None
+    admin1: ShortText | None = Field(
+        None, description="ISO 3166-2 code; any common spelling of the region is accepted"
+    )
+    admin2: ShortText | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    precision: LocationPrecision = LocationPrecision.UNKNOWN
+
+    @field_validator("admin1")
+    @classmethod
+    def _admin1(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from incidents.errors import UnknownRegionError
+        from incidents.regions import resolve_region
+
+        try:
+            return resolve_region(value).code
+        except UnknownRegionError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("gazetteer_id")
+    @classmethod
+    def _gazetteer_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"(geonames:\d+|user:[a-z0-9][a-z0-9-]*)", value):
+            raise ValueError("gazetteer_id must look like 'geonames:703656' or 'user:some-slug'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together: give both or neither")
+        if self.admin1 and self.country and not self.admin1.startswith(self.country + "-"):
+            raise ValueError(f"admin1 {self.admin1} is not in country {self.country}")
+        if self.admin1 and not self.country:
+            self.__dict__["country"] = self.admin1.split("-", 1)[0]
+        return self
+
+
+class Geolocation(Location):
+    """A later geolocation (e.g. from footage), kept apart from the claimed location."""
+
+    by: ShortText | None = Field(None, description="who geolocated it")
+    notes: LongText | None = None
+
+
+# --------------------------------------------------------------------------- actors
+
+
+class Actor(Model):
+    """A normalised actor with its aliases (the lexicon entry, not an involvement)."""
+
+    name: ShortText
+    side: Side | None = None
+    type: ActorType = ActorType.UNKNOWN
+    aliases: list[ShortText] = Field(default_factory=list)
+
+
+class ActorInvolvement(Model):
+    """A unit as involved in one incident: as written, normalised, side, type and role."""
+
+    name_as_written: ShortText
+    actor: ShortText | None = Field(
+        None, description="normalised actor name; filled from the alias lexicon if omitted"
+    )
+    side: Side | None = None
+    type: ActorType = ActorType.UNKNOWN
+    role: ActorRole
+    quote: LongText | None = None
+
+
+# --------------------------------------------------------------------------- sources, claims
+
+
+class Source(Model):
+    """A report: outlet, metadata, archived text and the chain of attribution."""
+
+    ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")] | None = Field(
+        None, description="stable source id; derived from the text or URL if omitted"
+    )
+    outlet: ShortText
+    url: ShortText | None = None
+    headline: ShortText | None = None
+    author: ShortText | None = None
+    published: date | None = None
+    language: LanguageCode | None = None
+    attribution: list[ShortText] = Field(
+        default_factory=list,
+        description="chain from origin to outlet, e.g. ['Russian security forces', 'TASS']",
+    )
+    text: LongText | None = Field(None, description="the archived article text")
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _fill(self) -> Self:
+        if self.text is not None:
+            digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+            if self.sha256 is not None and self.sha256 != digest:
+                raise ValueError("sha256 does not match the archived text")
+            self.__dict__["sha256"] = digest
+        if self.ref is None:
+            basis = self.sha256 or self.url or f"{self.outlet}|{self.headline}|{self.published}"
+            digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+            self.__dict__["ref"] = f"src-{digest}"
+        return self
+
+
+class CasualtyFigure(Model):
+    """One casualty count of a claim; ``count`` is shorthand for an exact figure."""
+
+    kind: CasualtyKind
+    population: Population = Population.UNKNOWN
+    low: Count | None = None
+    best: Count | None = None
+    high: Count | None = None
+    quote: LongText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "count" in data:
+            data = dict(data)
+            count = data.pop("count")
+            if isinstance(count, str) and re.fullmatch(r"\s*\d+\s*-\s*\d+\s*", count):
+                low, high = (int(x) for x in count.split("-"))
+                data.update(low=low, high=high)
+            else:
+                data.update(low=count, best=count, high=count)
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        given = [v for v in (self.low, self.best, self.high) if v is not None]
+        if not given:
+            # Unknown is the absence of a figure, never a stored zero.
+            raise ValueError("give at least one of low, best, high (or count); omit unknowns")
+        if given != sorted(given):
+            raise ValueError(f"need low <= best <= high, got {self.low}/{self.best}/{self.high}")
+        return self
+
+    @property
+    def value(self) -> int:
+        """The single figure to use: best, else low, else high."""
+        for v in (self.best, self.low, self.high):
+            if v is not None:
+                return v
+        raise AssertionError("validated figure has a value")
+
+
+class Claim(Model):
+    """What one source says about one incident, and who says it."""
+
+    source: str | None = Field(
+        None, description="ref of one of the incident's sources (optional if there is one)"
+    )
+    claimant: ShortText | None = Field(None, description="who says it, e.g. 'General Staff'")
+    claimant_side: Side | None = None
+    affected_side: Side | None = Field(None, description="whose forces fired on themselves")
+    stance: Stance = Stance.ASSERTS
+    casualties: list[CasualtyFigure] = Field(default_factory=list)
+    claimed_causes: list[Cause] = Field(default_factory=list)
+    hedges: list[ShortText] = Field(default_factory=list)
+    attribution: list[ShortText] = Field(
+        default_factory=list,
+        description="how the claim reached the source, origin first: "
+        "['Russian MoD', 'Christo Grozev on X']",
+    )
+    quote: LongText | None = None
+
+    @field_validator("casualties")
+    @classmethod
+    def _unique_figures(cls, value: list[CasualtyFigure]) -> list[CasualtyFigure]:
+        seen: set[tuple[str, str]] = set()
+        for fig in value:
+            key = (fig.kind.value, fig.population.value)
+            if key in seen:
+                raise ValueError(f"two figures for {key[1]} {key[0]} in one claim")
+            seen.add(key)
+        return value
+
+    @field_validator("claimed_causes")
+    @classmethod
+    def _unique_causes(cls, value: list[Cause]) -> list[Cause]:
+        return list(dict.fromkeys(value))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def claimant_is_adversary(self) -> bool | None:
+        """True when the claimant accuses the other side; None when a side is unknown."""
+        if self.claimant_side is None or self.affected_side is None:
+            return None
+        return self.claimant_side != self.affected_side
+
+    def total(self, kind: CasualtyKind) -> int | None:
+        """Sum of this claim's figures of one kind, or None if it gives none."""
+        values = [f.value for f in self.casualties if f.kind is kind]
+        return sum(values) if values else None
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+class Incident(Model):
+    """One friendly-fire incident: the editable document of ``incidents add`` and ``edit``."""
+
+    id: Annotated[str, Field(pattern=PUBLIC_ID_RE.pattern)] | None = Field(
+        None, description="public id FF-YYYY-NNNN; assigned on first save"
+    )
+    title: ShortText
+    date: IncidentDate
+    location: Location = Field(default_factory=Location)
+    geolocation: Geolocation | None = None
+    intent: Intent = Intent.UNKNOWN
+    mechanism: Mechanism = Mechanism.UNKNOWN
+    context: Context = Context.UNKNOWN
+    assessed_causes: list[Cause] = Field(
+        default_factory=list, description="the researcher's assessment, apart from claimed causes"
+    )
+    weapons: list[ShortText] = Field(default_factory=list)
+    actors: list[ActorInvolvement] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+    claims: list[Claim] = Field(min_length=1)
+    summary: LongText | None = None
+    notes: LongText | None = None
+    tags: list[Annotated[str, Field(pattern=r"^[\w.-]{1,40}$")]] = Field(default_factory=list)
+    review_status: ReviewStatus = ReviewStatus.DRAFT
+    verification: Verification = Verification.UNASSESSED
+
+    @field_validator("assessed_causes", "weapons", "tags")
+    @classmethod
+    def _dedupe(cls, value: list[Any]) -> list[Any]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _links(self) -> Self:
+        refs = [s.ref for s in self.sources]
+        if len(set(refs)) != len(refs):
+            raise ValueError("two sources share one ref")
+        for i, claim in enumerate(self.claims):
+            if claim.source is None:
+                if len(self.sources) != 1:
+                    raise ValueError(f"claims.{i}.source: name one of the sources {refs}")
+                claim.__dict__["source"] = refs[0]
+            elif claim.source not in refs:
+                raise ValueError(f"claims.{i}.source: {claim.source!r} is not one of {refs}")
+        published = [s.published for s in self.sources if s.published is not None]
+        if published and self.date.start > min(published):
+            raise ValueError(
+                f"date.start {self.date.start} is after the earliest source's "
+                f"publication date {min(published)}"
+            )
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def same_side(self) -> bool | None:
+        """Derived: firing and hit units on one side. None when a side or role is unknown."""
+        firing = {a.side for a in self.actors if a.role in (ActorRole.FIRING, ActorRole.BOTH)}
+        hit = {a.side for a in self.actors if a.role in (ActorRole.HIT, ActorRole.BOTH)}
+        if not firing or not hit or None in firing or None in hit:
+            return None
+        return firing == hit and len(firing) == 1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def claimed_causes(self) -> list[Cause]:
+        """Derived: every cause any claim gives, in first-seen order."""
+        return list(dict.fromkeys(c for claim in self.claims for c in claim.claimed_causes))
+
+    def killed(self) -> int | None:
+        """Highest killed total among asserting claims (the rule list/export use)."""
+        totals = [
+            t
+            for c in self.claims
+            if c.stance is not Stance.DENIES and (t := c.total(CasualtyKind.KILLED)) is not None
+        ]
+        return max(totals) if totals else None
+
+
+class HistoryEntry(Model):
+    """One change to an incident: who, when, what and why."""
+
+    at: datetime
+    user: str
+    action: Literal["create", "update", "delete", "restore"]
+    reason: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class IncidentRecord(Incident):
+    """An incident as stored: public id and bookkeeping fields are always present."""
+
+    id: Annotated[str, Field(pattern=PUBLIC_ID_RE.pattern)]
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+    deleted_reason: str | None = None
+
+    def document(self) -> Incident:
+        """The editable part, as ``incidents add`` accepts it."""
+        keep = set(Incident.model_fields)
+        return Incident.model_validate(self.model_dump(include=keep))
+
+
+class IncidentFilter(Model):
+    """The query of ``incidents list``: every given condition must hold."""
+
+    country: CountryCode | None = None
+    region: str | None = None
+    place: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float = Field(25.0, gt=0, le=20_000)
+    since: date | None = None
+    until: date | None = None
+    intent: Intent | None = None
+    mechanism: Mechanism | None = None
+    cause: Cause | None = None
+    actor: str | None = None
+    side: Side | None = None
+    claimant: str | None = None
+    verification: Verification | None = None
+    review_status: ReviewStatus | None = None
+    min_killed: Count | None = None
+    text: str | None = None
+    include_deleted: bool = False
+    sort: Literal["date", "-date", "id", "-id", "killed", "-killed"] = "date"
+    limit: int | None = Field(None, ge=1)
+
+    @field_validator("near")
+    @classmethod
+    def _near(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None:
+            lat, lon = value
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(f"near: {lat},{lon} is not a latitude,longitude pair")
+        return value
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday..Sunday of the ISO week holding ``day`` (for 'last week' style phrases)."""
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)

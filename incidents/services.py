@@ -1,0 +1,316 @@
+"""Use-cases spanning layers, each in one transaction. They take and return schema objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidents.db import repository as repo
+from incidents.db.engine import session_scope
+from incidents.db.models import ActorRow, IncidentRow, PlaceRow
+from incidents.errors import ConflictError, InputError, NotFoundError
+from incidents.schema import (
+    Actor,
+    HistoryEntry,
+    Incident,
+    IncidentFilter,
+    IncidentRecord,
+    Location,
+    LocationPrecision,
+)
+
+
+@dataclass
+class AddResult:
+    """What ``add_incidents`` did."""
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def builtin_actors() -> list[Actor]:
+    """The shipped actor lexicon (forces, units and their aliases)."""
+    raw = yaml.safe_load(files("incidents").joinpath("data/actors.yaml").read_text("utf-8"))
+    return [Actor.model_validate(item) for item in raw["actors"]]
+
+
+def seed_actors(engine: Engine) -> int:
+    """Load the shipped actor lexicon; idempotent. Returns the number of actors stored."""
+    with session_scope(engine) as session:
+        for actor in builtin_actors():
+            repo.upsert_actor(session, actor)
+        return session.scalar(select(func.count()).select_from(ActorRow)) or 0
+
+
+# --------------------------------------------------------------------------- places
+
+
+def resolve_location(session: Session, location: Location) -> tuple[Location, PlaceRow | None]:
+    """Fill a location from its gazetteer entry (never overriding what the user gave)."""
+    gid = location.gazetteer_id
+    if gid is None:
+        return location, None
+    place = repo.get_place(session, gid)
+    if place is None and gid.startswith("geonames:"):
+        from incidents.gazetteer import default_gazetteer
+
+        gaz = default_gazetteer()
+        entry = gaz.get(gid)
+        if entry is None:
+            raise InputError(f"location.gazetteer_id: {gid} is not in the gazetteer")
+        place = repo.upsert_place(
+            session,
+            gazetteer_id=gid,
+            name=entry.name,
+            country=entry.country,
+            admin1=entry.admin1,
+            latitude=entry.latitude,
+            longitude=entry.longitude,
+            names=gaz.alternate_names(gid),
+            feature=entry.feature,
+        )
+    if place is None:
+        raise InputError(
+            f"location.gazetteer_id: unknown place {gid}; add it with `incidents places add`"
+        )
+    filled = location.model_dump()
+    for key, value in (
+        ("name", place.name),
+        ("country", place.country),
+        ("admin1", place.admin1),
+        ("admin2", place.admin2),
+        ("latitude", place.latitude),
+        ("longitude", place.longitude),
+    ):
+        if filled[key] is None and value is not None:
+            filled[key] = value
+    if (filled["latitude"] is None) != (filled["longitude"] is None):
+        filled["latitude"] = filled["longitude"] = None
+    if location.precision is LocationPrecision.UNKNOWN:
+        filled["precision"] = (
+            LocationPrecision.TOWN
+            if place.feature == "populated_place"
+            else LocationPrecision.EXACT_SITE
+        )
+    if (
+        filled["country"]
+        and filled["admin1"]
+        and not filled["admin1"].startswith(filled["country"])
+    ):
+        raise InputError(
+            f"location: country {filled['country']} disagrees with {gid} in {place.country}"
+        )
+    return Location.model_validate(filled), place
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def _diff(old: Any, new: Any, path: str = "") -> dict[str, Any]:
+    """Flattened changes ``{dotted.path: [old, new]}`` between two dumps."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: dict[str, Any] = {}
+        for key in dict.fromkeys([*old, *new]):
+            out.update(_diff(old.get(key), new.get(key), f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        out = {}
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            out.update(_diff(a, b, f"{path}.{i}"))
+        return out
+    return {} if old == new else {path: [old, new]}
+
+
+def _history_dump(incident: Incident) -> dict[str, Any]:
+    # Archived texts are tracked by their sha256; repeating them in history helps nobody.
+    return incident.model_dump(
+        mode="json",
+        exclude={"id": True, "sources": {"__all__": {"text"}}},
+        exclude_computed_fields=True,
+    )
+
+
+def _store_new(session: Session, incident: Incident, user: str) -> str:
+    location, place = resolve_location(session, incident.location)
+    incident = incident.model_copy(update={"location": location})
+    public_id = incident.id or repo.next_public_id(session, incident.date.start.year)
+    stamp = repo.now()
+    row = IncidentRow(public_id=public_id, created_at=stamp, updated_at=stamp, version=1)
+    session.add(row)
+    repo.write_incident(session, row, incident, place)
+    repo.add_history(
+        session, row, user=user, action="create", changes=_diff({}, _history_dump(incident))
+    )
+    session.flush()
+    return public_id
+
+
+def add_incidents(
+    engine: Engine, incidents: Sequence[Incident], *, user: str, skip_existing: bool = False
+) -> AddResult:
+    """Store incidents all-or-nothing; an existing public id is a conflict unless skipped."""
+    result = AddResult()
+    with session_scope(engine) as session:
+        for incident in incidents:
+            if incident.id and session.scalar(
+                select(IncidentRow.id).where(IncidentRow.public_id == incident.id)
+            ):
+                if skip_existing:
+                    result.skipped.append(incident.id)
+                    continue
+                raise ConflictError(f"incident {incident.id} already exists; use `incidents edit`")
+            try:
+                result.added.append(_store_new(session, incident, user))
+            except IntegrityError as exc:
+                raise ConflictError(f"cannot store {incident.title!r}: {exc.orig}") from None
+    return result
+
+
+def get_incident(engine: Engine, public_id: str) -> IncidentRecord:
+    """One incident, deleted or not."""
+    with session_scope(engine) as session:
+        return repo.incident_to_schema(repo.get_incident_row(session, public_id))
+
+
+def update_incident(
+    engine: Engine,
+    public_id: str,
+    incident: Incident,
+    *,
+    user: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> IncidentRecord:
+    """Replace an incident's document, recording what changed; no-op if nothing did."""
+    if incident.id and incident.id != public_id.upper():
+        raise InputError(f"id: the document is {incident.id}, not {public_id}; ids cannot change")
+    with session_scope(engine) as session:
+        row = repo.get_incident_row(session, public_id)
+        if expected_version is not None and row.version != expected_version:
+            raise ConflictError(
+                f"{row.public_id} was changed by someone else (version {row.version}, "
+                f"you edited {expected_version}); re-open it and edit again"
+            )
+        before = repo.incident_to_schema(row).document()
+        location, place = resolve_location(session, incident.location)
+        incident = incident.model_copy(update={"location": location, "id": row.public_id})
+        changes = _diff(_history_dump(before), _history_dump(incident))
+        if not changes:
+            return repo.incident_to_schema(row)
+        repo.write_incident(session, row, incident, place)
+        row.version += 1
+        row.updated_at = repo.now()
+        repo.add_history(session, row, user=user, action="update", changes=changes, reason=reason)
+        session.flush()
+        return repo.incident_to_schema(row)
+
+
+def delete_incident(engine: Engine, public_id: str, *, user: str, reason: str) -> None:
+    """Soft-delete: hidden from queries, kept with its reason, restorable."""
+    if not reason.strip():
+        raise InputError("--reason: say why the incident is deleted")
+    with session_scope(engine) as session:
+        row = repo.get_incident_row(session, public_id)
+        if row.deleted_at is not None:
+            raise ConflictError(f"{row.public_id} is already deleted")
+        row.deleted_at = repo.now()
+        row.deleted_reason = reason
+        row.version += 1
+        repo.add_history(session, row, user=user, action="delete", reason=reason)
+
+
+def restore_incident(
+    engine: Engine, public_id: str, *, user: str, reason: str | None = None
+) -> None:
+    """Undo a soft delete."""
+    with session_scope(engine) as session:
+        row = repo.get_incident_row(session, public_id)
+        if row.deleted_at is None:
+            raise ConflictError(f"{row.public_id} is not deleted")
+        row.deleted_at = None
+        row.deleted_reason = None
+        row.version += 1
+        repo.add_history(session, row, user=user, action="restore", reason=reason)
+
+
+def history(engine: Engine, public_id: str) -> list[HistoryEntry]:
+    """Every recorded change of an incident."""
+    with session_scope(engine) as session:
+        return repo.history_of(session, public_id)
+
+
+def list_incidents(engine: Engine, flt: IncidentFilter) -> Iterator[IncidentRecord]:
+    """Incidents matching the filter; an unknown region or place is an error."""
+    region_code = None
+    if flt.region:
+        from incidents.regions import resolve_region
+
+        region_code = resolve_region(flt.region, country=flt.country).code
+    with session_scope(engine) as session:
+        yield from repo.query_incidents(session, flt, region_code=region_code)
+
+
+def count_incidents(engine: Engine, *, include_deleted: bool = False) -> int:
+    """How many incidents are stored."""
+    with session_scope(engine) as session:
+        query = select(func.count()).select_from(IncidentRow)
+        if not include_deleted:
+            query = query.where(IncidentRow.deleted_at.is_(None))
+        return session.scalar(query) or 0
+
+
+def add_user_place(
+    engine: Engine,
+    *,
+    name: str,
+    latitude: float,
+    longitude: float,
+    country: str,
+    admin1: str | None = None,
+    aliases: Sequence[str] = (),
+) -> str:
+    """Add a place no gazetteer knows (a training range, a base); returns its gazetteer id."""
+    import re
+
+    from incidents.names import normalize_name
+
+    location = Location(
+        name=name, country=country, admin1=admin1, latitude=latitude, longitude=longitude
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", normalize_name(name)).strip("-")[:60]
+    if not slug:
+        raise InputError(f"name: {name!r} has no letters or digits to make an id from")
+    gid = f"user:{slug}"
+    with session_scope(engine) as session:
+        if repo.get_place(session, gid) is not None:
+            raise ConflictError(f"place {gid} already exists")
+        repo.upsert_place(
+            session,
+            gazetteer_id=gid,
+            name=name,
+            country=location.country,
+            admin1=location.admin1,
+            latitude=latitude,
+            longitude=longitude,
+            names=list(aliases),
+            feature="site",
+            origin="user",
+        )
+    return gid
+
+
+def require_incident(engine: Engine, public_id: str) -> None:
+    """Raise NotFoundError unless the incident exists."""
+    with session_scope(engine) as session:
+        if (
+            session.scalar(select(IncidentRow.id).where(IncidentRow.public_id == public_id.upper()))
+            is None
+        ):
+            raise NotFoundError(f"no incident {public_id!r}")

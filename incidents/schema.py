@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -298,11 +298,11 @@ def _country_code(value: str) -> str:
 def _side(value: str) -> str:
     """A side is a state (ISO country code) or a lowercase id of a non-state force."""
     stripped = value.strip()
-    if _NONSTATE_RE.match(stripped):
-        return stripped
     try:
         return _country_code(stripped)
     except ValueError:
+        if _NONSTATE_RE.match(stripped):
+            return stripped
         raise ValueError(
             f"unknown side {value!r}: use an ISO 3166-1 country code ('RU', 'UA') "
             "or a lowercase id for a non-state force ('isis')"
@@ -800,9 +800,3 @@ class IncidentFilter(Model):
         if self.since and self.until and self.until < self.since:
             raise ValueError(f"until {self.until} is before since {self.since}")
         return self
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday..Sunday of the ISO week holding ``day`` (for 'last week' style phrases)."""
-    start = day - timedelta(days=day.weekday())
-    return start, start + timedelta(days=6)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from incidents.db import repository as repo
 from incidents.db.engine import session_scope
 from incidents.db.models import ActorRow, IncidentRow, PlaceRow
-from incidents.errors import ConflictError, InputError, NotFoundError
+from incidents.errors import ConflictError, InputError
 from incidents.schema import (
     Actor,
     HistoryEntry,
@@ -306,11 +306,21 @@ def add_user_place(
     return gid
 
 
-def require_incident(engine: Engine, public_id: str) -> None:
-    """Raise NotFoundError unless the incident exists."""
+def user_places(engine: Engine) -> list[tuple[str, Location]]:
+    """Places users added, as (gazetteer id, location)."""
     with session_scope(engine) as session:
-        if (
-            session.scalar(select(IncidentRow.id).where(IncidentRow.public_id == public_id.upper()))
-            is None
-        ):
-            raise NotFoundError(f"no incident {public_id!r}")
+        return [
+            (
+                p.gazetteer_id,
+                Location(
+                    name=p.name,
+                    gazetteer_id=p.gazetteer_id,
+                    country=p.country,
+                    admin1=p.admin1,
+                    latitude=p.latitude,
+                    longitude=p.longitude,
+                    precision=LocationPrecision.EXACT_SITE,
+                ),
+            )
+            for p in repo.list_places(session, origin="user")
+        ]

@@ -294,6 +294,13 @@ def restore(
     render.message(f"restored {public_id.upper()}")
 
 
+def codebook() -> None:
+    """Print the codebook (every code and its meaning) as Markdown."""
+    from incidents.codebook import codebook_markdown
+
+    sys.stdout.write(codebook_markdown())
+
+
 def register(app: typer.Typer) -> None:
     """Attach these commands to the root app."""
     app.command()(init)
@@ -304,3 +311,4 @@ def register(app: typer.Typer) -> None:
     app.command()(history)
     app.command()(delete)
     app.command()(restore)
+    app.command()(codebook)

@@ -46,18 +46,15 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List the places users added."""
+    from incidents import services
     from incidents.cli import render
-    from incidents.db.engine import session_scope
-    from incidents.db.repository import list_places
 
     state: State = ctx.obj
-    with session_scope(state.engine()) as session:
-        rows = [
-            (
-                p.gazetteer_id,
-                f"{p.name} ({p.country}{', ' + p.admin1 if p.admin1 else ''}) "
-                f"{p.latitude}, {p.longitude}",
-            )
-            for p in list_places(session, origin="user")
-        ]
-    render.key_values(rows)
+    render.key_values(
+        (
+            gid,
+            f"{loc.name} ({loc.country}{', ' + loc.admin1 if loc.admin1 else ''}) "
+            f"{loc.latitude}, {loc.longitude}",
+        )
+        for gid, loc in services.user_places(state.engine())
+    )

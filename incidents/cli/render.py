@@ -146,7 +146,15 @@ def incident_card(record: IncidentRecord) -> None:
     claims = Table(
         title=f"Claims ({len(record.claims)})", title_justify="left", header_style="bold"
     )
-    for column in ("Source", "Claimant", "Side -> affected", "Stance", "Casualties", "Hedges"):
+    for column in (
+        "Source",
+        "Claimant",
+        "Via",
+        "Side -> affected",
+        "Stance",
+        "Casualties",
+        "Hedges",
+    ):
         claims.add_column(column, overflow="fold")
     for c in record.claims:
         figures = "; ".join(
@@ -157,14 +165,11 @@ def incident_card(record: IncidentRecord) -> None:
         claims.add_row(
             escape(c.source or ""),
             escape(c.claimant or ""),
+            escape(" -> ".join(c.attribution)),
             f"{c.claimant_side or '?'} -> {c.affected_side or '?'}",
             c.stance.value,
             escape(figures),
-            escape(
-                "; ".join(
-                    [*c.hedges, *([" <- ".join(reversed(c.attribution))] if c.attribution else [])]
-                )
-            ),
+            escape("; ".join(c.hedges)),
         )
     console.print(claims)
 

@@ -170,6 +170,15 @@ class Population(StrEnum):
     UNKNOWN = "unknown"
 
 
+class EvidenceStatus(StrEnum):
+    """What a human did with a suggested value."""
+
+    SUGGESTED = "suggested"
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    ADDED = "added"
+
+
 ENUM_DOCS: dict[type[StrEnum], dict[str, str]] = {
     DatePrecision: {
         "day": "the day is known",
@@ -247,6 +256,12 @@ ENUM_DOCS: dict[type[StrEnum], dict[str, str]] = {
         "unconfirmed": "reported with explicit doubt, neither asserted nor denied",
     },
     CasualtyKind: {"killed": "dead", "wounded": "injured", "missing": "missing or captured"},
+    EvidenceStatus: {
+        "suggested": "proposed by the extractor, not yet reviewed",
+        "accepted": "a researcher accepted the suggestion unchanged",
+        "edited": "a researcher changed the suggested value",
+        "added": "a researcher added the value and its evidence by hand",
+    },
     Population: {
         "military": "soldiers, mercenaries, security forces",
         "civilian": "civilians",
@@ -268,6 +283,7 @@ CODEBOOK: dict[str, type[StrEnum]] = {
     "stance": Stance,
     "casualty_kind": CasualtyKind,
     "population": Population,
+    "evidence_status": EvidenceStatus,
 }
 
 
@@ -656,6 +672,29 @@ class Claim(Model):
         return sum(values) if values else None
 
 
+class Evidence(Model):
+    """Where a value came from: the exact words of a source, by character offsets."""
+
+    field: Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_0-9]+)*$")] = Field(
+        description="dotted path of the value in the incident, e.g. 'date', 'claims.0.casualties.1'"
+    )
+    source: str | None = Field(None, description="ref of the source the quote is from")
+    start: Annotated[int, Field(ge=0)]
+    end: Annotated[int, Field(ge=0)]
+    quote: LongText
+    confidence: Annotated[float, Field(ge=0, le=1)] = 1.0
+    stage: ShortText | None = Field(None, description="extractor stage that proposed it")
+    status: EvidenceStatus = EvidenceStatus.SUGGESTED
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if len(self.quote) != self.end - self.start:
+            raise ValueError("quote length does not match start..end")
+        return self
+
+
 # --------------------------------------------------------------------------- incidents
 
 
@@ -684,6 +723,9 @@ class Incident(Model):
     tags: list[Annotated[str, Field(pattern=r"^[\w.-]{1,40}$")]] = Field(default_factory=list)
     review_status: ReviewStatus = ReviewStatus.DRAFT
     verification: Verification = Verification.UNASSESSED
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="provenance of values: quotes with offsets"
+    )
 
     @field_validator("assessed_causes", "weapons", "tags")
     @classmethod
@@ -702,6 +744,17 @@ class Incident(Model):
                 claim.__dict__["source"] = refs[0]
             elif claim.source not in refs:
                 raise ValueError(f"claims.{i}.source: {claim.source!r} is not one of {refs}")
+        texts = {s.ref: s.text for s in self.sources}
+        for i, ev in enumerate(self.evidence):
+            ref = ev.source if ev.source is not None else (refs[0] if len(refs) == 1 else None)
+            if ref not in texts:
+                raise ValueError(f"evidence.{i}.source: name one of the sources {refs}")
+            ev.__dict__["source"] = ref
+            text = texts[ref]
+            if text is not None and text[ev.start : ev.end] != ev.quote:
+                raise ValueError(
+                    f"evidence.{i}: the quote is not the text of source {ref!r} at {ev.start}..{ev.end}"
+                )
         published = [s.published for s in self.sources if s.published is not None]
         if published and self.date.start > min(published):
             raise ValueError(
@@ -800,3 +853,11 @@ class IncidentFilter(Model):
         if self.since and self.until and self.until < self.since:
             raise ValueError(f"until {self.until} is before since {self.since}")
         return self
+
+
+def incident_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of an incident document (input form: derived fields optional)."""
+    schema = Incident.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://incidents.invalid/schema/incident.json"
+    return schema

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import Engine, func, select
@@ -25,6 +25,9 @@ from incidents.schema import (
     Location,
     LocationPrecision,
 )
+
+if TYPE_CHECKING:
+    from incidents.extract.places import UserPlace
 
 
 @dataclass
@@ -324,3 +327,68 @@ def user_places(engine: Engine) -> list[tuple[str, Location]]:
             )
             for p in repo.list_places(session, origin="user")
         ]
+
+
+def extraction_places(engine: Engine) -> list[UserPlace]:
+    """User-added places in the form the extractor matches against."""
+    from incidents.extract.document import PlaceMention
+    from incidents.extract.places import UserPlace
+
+    with session_scope(engine) as session:
+        return [
+            UserPlace(
+                names=tuple(n.name for n in p.names),
+                mention=PlaceMention(
+                    name=p.name,
+                    gazetteer_id=p.gazetteer_id,
+                    country=p.country,
+                    admin1=p.admin1,
+                    latitude=p.latitude,
+                    longitude=p.longitude,
+                    precision="exact_site",
+                ),
+            )
+            for p in repo.list_places(session, origin="user")
+        ]
+
+
+def find_duplicates(engine: Engine, incident: Incident, *, limit: int = 5) -> list[Any]:
+    """Stored incidents that are likely the same event as ``incident``, best first."""
+    from incidents.dedupe import rank_duplicates, search_window
+
+    since, until = search_window(incident)
+    candidates = list_incidents(engine, IncidentFilter(since=since, until=until))
+    return rank_duplicates(incident, candidates)[:limit]
+
+
+def source_owner(engine: Engine, sha256: str) -> tuple[str, list[str]] | None:
+    """The stored source with this text hash and the incidents citing it, if any."""
+    with session_scope(engine) as session:
+        return repo.source_usage(session, sha256)
+
+
+def attach_report(engine: Engine, public_id: str, draft: Incident, *, user: str) -> IncidentRecord:
+    """Add a draft's sources, claims and claim evidence to an existing incident."""
+    record = get_incident(engine, public_id)
+    doc = record.document()
+    offset = len(doc.claims)
+    known = {s.ref for s in doc.sources}
+    sources = [*doc.sources, *(s for s in draft.sources if s.ref not in known)]
+    evidence = list(doc.evidence)
+    for ev in draft.evidence:
+        if ev.field.startswith("claims."):
+            parts = ev.field.split(".")
+            parts[1] = str(int(parts[1]) + offset)
+            evidence.append(ev.model_copy(update={"field": ".".join(parts)}))
+    updated = doc.model_copy(
+        update={"sources": sources, "claims": [*doc.claims, *draft.claims], "evidence": evidence}
+    )
+    refs = ", ".join(s.ref or "" for s in draft.sources)
+    return update_incident(
+        engine,
+        public_id,
+        Incident.model_validate(updated.model_dump()),
+        user=user,
+        reason=f"attached report {refs}",
+        expected_version=record.version,
+    )

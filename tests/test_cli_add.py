@@ -132,8 +132,9 @@ def test_error_names_the_line(cli: Invoke, tmp_path: Path) -> None:
         (b"", "empty"),
         (b"- 1\n- 2\n", "incident 1"),
         (b"title: a\ntitle: b\n", "duplicate key"),
-        (b"\xff\xfe\x00garbage", "not UTF-8"),
-        (b"title: ok\x00\n", "NUL"),
+        (b"\xff\xfe\x00garbage", "binary file"),
+        (b"title: \xff\xfe broken\n", "not UTF-8"),
+        (b"title: ok\x00\n", "NUL byte"),
         (b"42", "expected an incident"),
     ],
 )

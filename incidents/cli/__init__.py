@@ -109,9 +109,11 @@ def root(
 
 
 def _register() -> None:
-    from incidents.cli import db, incidents, places
+    from incidents.cli import db, extract, incidents, places, review
 
     incidents.register(app)
+    extract.register(app)
+    review.register(app)
     app.add_typer(db.app, name="db")
     app.add_typer(places.app, name="places")
 

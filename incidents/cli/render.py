@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from incidents.exchange.flat import flat_row
-from incidents.schema import HistoryEntry, IncidentRecord
+from incidents.schema import HistoryEntry, Incident, IncidentRecord
+
+if TYPE_CHECKING:
+    from incidents.extract.evaluate import Report
 
 
 def _console(stderr: bool = False) -> Console:
@@ -200,4 +203,143 @@ def key_values(rows: Iterable[tuple[str, str]]) -> None:
     table.add_column()
     for key, value in rows:
         table.add_row(escape(key), escape(value))
+    _console().print(table)
+
+
+def drafts(items: list[Incident]) -> None:
+    """Print draft incidents: each value with its quote, offsets and confidence."""
+    console = _console()
+    if not items:
+        console.print("[yellow]no incident found[/]")
+        return
+    for n, draft in enumerate(items, 1):
+        console.print(f"\n[bold]Draft {n}/{len(items)}:[/] {escape(draft.title)}")
+        table = Table(header_style="bold", show_lines=False)
+        for column in ("Field", "Value", "Quote", "Offsets", "Conf."):
+            table.add_column(column, overflow="fold")
+        values = _draft_values(draft)
+        for ev in draft.evidence:
+            if ev.field == "incident":
+                continue
+            table.add_row(
+                ev.field,
+                escape(values.get(ev.field, "")),
+                escape(ev.quote[:160]),
+                f"{ev.start}-{ev.end}",
+                f"{ev.confidence:.2f}",
+            )
+        cited = {e.field for e in draft.evidence}
+        for fld in ("date", "location"):
+            if fld not in cited:
+                table.add_row(fld, escape(values[fld]), "[dim](not in the text)[/]", "", "0.00")
+        console.print(table)
+
+
+def _draft_values(draft: Incident) -> dict[str, str]:
+    claim = draft.claims[0]
+    loc = draft.location
+    values = {
+        "date": f"{draft.date} ({draft.date.precision.value})",
+        "location": ", ".join(x for x in (loc.name, loc.admin1, loc.country, loc.gazetteer_id) if x)
+        or "unknown",
+        "intent": draft.intent.value,
+        "mechanism": draft.mechanism.value,
+        "context": draft.context.value,
+        "claims.0.claimant": f"{claim.claimant} ({claim.claimant_side or '?'})",
+    }
+    for i, a in enumerate(draft.actors):
+        values[f"actors.{i}"] = (
+            f"{a.actor or a.name_as_written} [{a.side or '?'}] {a.type.value}, {a.role.value}"
+        )
+    for i, w in enumerate(draft.weapons):
+        values[f"weapons.{i}"] = w
+    for i, f in enumerate(claim.casualties):
+        figure = str(f.best) if f.low == f.best == f.high else f"{f.low}/{f.best}/{f.high}"
+        values[f"claims.0.casualties.{i}"] = f"{f.kind.value} {f.population.value}: {figure}"
+    for i, c in enumerate(claim.claimed_causes):
+        values[f"claims.0.claimed_causes.{i}"] = c.value
+    for i, h in enumerate(claim.hedges):
+        values[f"claims.0.hedges.{i}"] = h
+    values["verification"] = draft.verification.value
+    return values
+
+
+def eval_rows(report: Report) -> list[dict[str, object]]:
+    """The scores as rows: name, P, R, F1, accuracy, counts."""
+    rows: list[dict[str, object]] = []
+    for name, score in [("incident detection", report.detection), *report.fields.items()]:
+        rows.append(
+            {
+                "field": name,
+                "precision": round(score.precision, 3),
+                "recall": round(score.recall, 3),
+                "f1": round(score.f1, 3),
+                "accuracy": round(score.accuracy, 3) if name != "incident detection" else None,
+                "tp": score.tp,
+                "fp": score.fp,
+                "fn": score.fn,
+            }
+        )
+    return rows
+
+
+def eval_report(report: Report, *, show_misses: bool = False) -> None:
+    """Print evaluation scores."""
+    console = _console()
+    console.print(
+        f"{report.texts} texts, {report.gold_incidents} gold incidents, "
+        f"{report.predicted} extracted; {report.false_on_empty} false incident(s) on "
+        f"{report.empty_texts} texts without one"
+    )
+    table = Table(header_style="bold")
+    for column in ("Field", "Precision", "Recall", "F1", "Accuracy", "TP", "FP", "FN"):
+        table.add_column(column, justify="right" if column != "Field" else "left")
+    for row in eval_rows(report):
+        table.add_row(
+            str(row["field"]),
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            f"{row['f1']:.3f}",
+            "" if row["accuracy"] is None else f"{row['accuracy']:.3f}",
+            str(row["tp"]),
+            str(row["fp"]),
+            str(row["fn"]),
+        )
+    console.print(table)
+    if show_misses:
+        for miss in report.misses:
+            console.print(f"{escape(miss.text)}: {miss.kind}: {escape(miss.detail)}")
+
+
+def article(text: str, items: list[Incident]) -> None:
+    """Print the article with every evidence quote highlighted."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    styled = Text(text)
+    for draft in items:
+        for ev in draft.evidence:
+            style = "bold yellow" if ev.field == "incident" else "underline cyan"
+            if ev.field == "incident":
+                styled.stylize("on grey23", ev.start, ev.end)
+            else:
+                styled.stylize(style, ev.start, ev.end)
+    _console().print(Panel(styled, title=f"{len(items)} draft(s) found", expand=True))
+
+
+def duplicates(draft: Incident, found: list[Any]) -> None:
+    """List likely duplicates of a draft."""
+    table = Table(title=f"Possible duplicates of: {escape(draft.title[:80])}", header_style="bold")
+    for column in ("#", "ID", "Date", "Place", "Score", "Why"):
+        table.add_column(column, overflow="fold")
+    for n, dup in enumerate(found, 1):
+        rec = dup.record
+        table.add_row(
+            str(n),
+            rec.id,
+            str(rec.date),
+            escape(rec.location.name or rec.location.admin1 or ""),
+            f"{dup.score:.2f}",
+            escape("; ".join(dup.reasons)),
+        )
     _console().print(table)

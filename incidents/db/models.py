@@ -192,6 +192,9 @@ class IncidentRow(Base):
     claims: Mapped[list[ClaimRow]] = relationship(
         cascade="all, delete-orphan", order_by="ClaimRow.position"
     )
+    evidence: Mapped[list[EvidenceRow]] = relationship(
+        cascade="all, delete-orphan", order_by="EvidenceRow.position"
+    )
     history: Mapped[list[HistoryRow]] = relationship(
         back_populates="incident", order_by="HistoryRow.id", cascade="all, delete-orphan"
     )
@@ -315,6 +318,28 @@ class CasualtyRow(Base):
     high: Mapped[int | None] = mapped_column(Integer)
     quote: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EvidenceRow(Base):
+    """Provenance of one value: field path, source, offsets, quote, and what a human did."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    field: Mapped[str] = mapped_column(String(200))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[SourceRow] = relationship()
 
 
 class HistoryRow(Base):

@@ -31,6 +31,7 @@ from incidents.db.models import (
     CasualtyRow,
     ClaimCauseRow,
     ClaimRow,
+    EvidenceRow,
     HistoryRow,
     IncidentActorRow,
     IncidentCauseRow,
@@ -42,6 +43,7 @@ from incidents.db.models import (
     SourceRow,
 )
 from incidents.errors import ConflictError, NotFoundError, UnknownPlaceError
+from incidents.geo import EARTH_RADIUS_KM
 from incidents.names import normalize_name
 from incidents.schema import (
     Actor,
@@ -53,8 +55,6 @@ from incidents.schema import (
     IncidentRecord,
     Source,
 )
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 def now() -> datetime:
@@ -180,6 +180,21 @@ def find_source(session: Session, source: Source) -> SourceRow | None:
     if not conditions:
         return None
     return session.scalars(select(SourceRow).where(or_(*conditions))).first()
+
+
+def source_usage(session: Session, sha256: str) -> tuple[str, list[str]] | None:
+    """The ref of the stored source with this text hash and the incidents citing it."""
+    row = session.scalar(select(SourceRow).where(SourceRow.sha256 == sha256))
+    if row is None:
+        return None
+    ids = session.scalars(
+        select(IncidentRow.public_id)
+        .join(ClaimRow, ClaimRow.incident_id == IncidentRow.id)
+        .where(ClaimRow.source_id == row.id)
+        .distinct()
+        .order_by(IncidentRow.public_id)
+    )
+    return row.ref, list(ids)
 
 
 def _source_row(session: Session, source: Source) -> SourceRow:
@@ -320,6 +335,20 @@ def write_incident(
     ]
     sources = {s.ref: _source_row(session, s) for s in incident.sources}
     row.claims = [_claim_row(c, sources[c.source or ""], i) for i, c in enumerate(incident.claims)]
+    row.evidence = [
+        EvidenceRow(
+            source=sources[e.source or ""],
+            field=e.field,
+            start=e.start,
+            end=e.end,
+            quote=e.quote,
+            confidence=e.confidence,
+            stage=e.stage,
+            status=e.status.value,
+            position=i,
+        )
+        for i, e in enumerate(incident.evidence)
+    ]
     row.search_text = _search_text(incident, place)
 
 
@@ -451,6 +480,19 @@ def incident_to_schema(row: IncidentRow) -> IncidentRecord:
         "updated_at": row.updated_at,
         "deleted_at": row.deleted_at,
         "deleted_reason": row.deleted_reason,
+        "evidence": [
+            {
+                "field": e.field,
+                "source": e.source.ref,
+                "start": e.start,
+                "end": e.end,
+                "quote": e.quote,
+                "confidence": e.confidence,
+                "stage": e.stage,
+                "status": e.status,
+            }
+            for e in row.evidence
+        ],
     }
     return IncidentRecord.model_validate(data)
 
@@ -497,6 +539,7 @@ def _with_children(query: Select[IncidentRow]) -> Select[IncidentRow]:
         selectinload(IncidentRow.claims).selectinload(ClaimRow.source),
         selectinload(IncidentRow.claims).selectinload(ClaimRow.casualties),
         selectinload(IncidentRow.claims).selectinload(ClaimRow.causes),
+        selectinload(IncidentRow.evidence).selectinload(EvidenceRow.source),
     )
 
 

@@ -1,0 +1,515 @@
+"""From spans to draft incidents: find the events, group their sentences, fill the fields.
+
+An incident starts at a *trigger* sentence: one that says own forces were hit, fought each
+other, or were struck by an accidental release, and that names something concrete (a date,
+place, casualty figure, weapon or unit). Talk about friendly fire in general is not an
+incident. Trigger sentences join the open incident unless they bring a conflicting date,
+place or weapon, or say "another incident"; a later sentence naming the same place or
+weapon rejoins its incident; sentences that refer back ("the incident", "the shootout")
+add their figures, claimants and hedges to the latest incident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
+from incidents.geo import haversine_km
+from incidents.schema import (
+    ActorInvolvement,
+    ActorRole,
+    CasualtyFigure,
+    Claim,
+    Evidence,
+    Incident,
+    IncidentDate,
+    Location,
+    Source,
+    Stance,
+    Verification,
+)
+
+_SPECIFIC = {"own_forces", "mutual", "accidental"}
+_NEW_EVENT = re.compile(
+    r"\b(?:another|a similar|a separate|a second|other)\b[^.]{0,40}\b(?:incident|case|episode)",
+    re.I,
+)
+_ANAPHOR = re.compile(
+    r"\b(?:the|this|that)\s+(?:incident|shootout|blast|attack|strike|clash|fight|firefight|"
+    r"episode|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
+    r"tragedy|accident)\b",
+    re.I,
+)
+_REPORTING = re.compile(
+    r"\b(?:said|says|say|reported|reports|announced|wrote|claimed|claims|told|confirmed|"
+    r"stated|admission|admitted|admits|published|posted|tweeted|discussing|discussed|talking|"
+    r"talked|speaking|spoke|describing|described|recalling|recalled|interview)\b[^.;]{0,20}$",
+    re.I,
+)
+_REPORT_NOUN = re.compile(
+    r"^\W{0,3}(?:report|briefing|statement|update|post|video)\b"
+    # "In December, Ukrainian intelligence said ...": the date is when it was said.
+    r"|^,?\s+(?:[\w'’.-]+\s+){0,4}(?:said|says|reported|announced|claimed|told|confirmed|"
+    r"wrote|stated|admitted|acknowledged|revealed)\b",
+    re.I,
+)
+_MECHANISM_ORDER = (
+    "accidental_release",
+    "air_defence",
+    "drone",
+    "air_to_ground",
+    "indirect_fire",
+    "mine_uxo",
+    "direct_fire",
+)
+_PRECISION_RANK = {"exact_site": 0, "town": 1, "admin2": 2, "admin1": 3, "country": 4}
+UNDATED_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class _Group:
+    """The sentences of one candidate incident."""
+
+    triggers: list[int] = field(default_factory=list)
+    context: list[int] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[int]:
+        return sorted({*self.triggers, *self.context})
+
+
+class _Index:
+    """Spans by sentence, for quick lookups while grouping."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.sentences = doc.sentences()
+        self.by_sentence: list[list[Span]] = [[] for _ in self.sentences]
+        starts = [s.start for s in self.sentences]
+        import bisect
+
+        # A name the actors stage read as a unit or weapon ("Black Hawk") is not a place.
+        things = [s for s in doc.spans if s.label in ("weapon", "actor")]
+        for span in doc.spans:
+            if span.label in ("sentence", "paragraph"):
+                continue
+            if span.label == "place" and any(span.overlaps(t) for t in things):
+                continue
+            i = bisect.bisect_right(starts, span.start) - 1
+            if i >= 0 and span.start < self.sentences[i].end:
+                self.by_sentence[i].append(span)
+        self.paragraph_of = []
+        paragraphs = doc.of("paragraph")
+        for s in self.sentences:
+            self.paragraph_of.append(
+                next((j for j, p in enumerate(paragraphs) if p.start <= s.start < p.end), -1)
+            )
+
+    def same_paragraph(self, i: int) -> list[int]:
+        return [j for j, p in enumerate(self.paragraph_of) if p == self.paragraph_of[i]]
+
+    def spans(self, i: int, label: str) -> list[Span]:
+        return [s for s in self.by_sentence[i] if s.label == label]
+
+    def cues(self, i: int, dimension: str) -> list[Span]:
+        return [s for s in self.spans(i, "cue") if s.value.dimension == dimension]
+
+    def text(self, i: int) -> str:
+        return self.doc.quote(self.sentences[i])
+
+
+def _event_dates(index: _Index, i: int) -> list[Span]:
+    """Dates in a sentence that date the event, not the report ("said on Sunday")."""
+    out = []
+    for span in index.spans(i, "date"):
+        before = index.doc.text[max(index.sentences[i].start, span.start - 40) : span.start]
+        after = index.doc.text[span.end : span.end + 60]
+        if not _REPORTING.search(before) and not _REPORT_NOUN.search(after):
+            out.append(span)
+    return out
+
+
+def _towns(index: _Index, i: int) -> set[str]:
+    return {p.gazetteer_id for p in _town_mentions(index, i) if p.gazetteer_id}
+
+
+def _town_mentions(index: _Index, i: int) -> list[PlaceMention]:
+    return [
+        s.value
+        for s in index.spans(i, "place")
+        if s.value.gazetteer_id and s.value.precision in ("town", "exact_site")
+    ]
+
+
+def _far_apart(a: list[PlaceMention], b: list[PlaceMention], km: float = 50) -> bool:
+    """True when no place of ``a`` lies within ``km`` of a place of ``b``."""
+
+    def dist(p: PlaceMention, q: PlaceMention) -> float:
+        if p.latitude is None or p.longitude is None or q.latitude is None or q.longitude is None:
+            return 0.0 if p.gazetteer_id == q.gazetteer_id else float("inf")
+        return haversine_km(p.latitude, p.longitude, q.latitude, q.longitude)
+
+    return all(dist(p, q) > km for p in a for q in b)
+
+
+def _weapons(index: _Index, i: int) -> set[str]:
+    # Only designations identify an event; "artillery" is in every other report.
+    return {s.value for s in index.spans(i, "weapon") if any(ch.isdigit() for ch in s.value)}
+
+
+def _clashing(index: _Index, i: int) -> set[str]:
+    """Forces a sentence says fought each other: the pair identifies the clash."""
+    return {
+        s.value.actor for s in index.spans(i, "actor") if s.value.actor and s.value.role == "both"
+    }
+
+
+def _is_trigger(index: _Index, i: int) -> bool:
+    fratricide = {c.value.code for c in index.cues(i, "fratricide")}
+    actors = [a.value for a in index.spans(i, "actor")]
+    roles = Counter(a.role for a in actors)
+    firing_sides = {a.side for a in actors if a.role in ("firing",) and a.side}
+    hit_sides = {a.side for a in actors if a.role in ("hit",) and a.side}
+    mutual_actors = roles["both"] >= 1 and "mutual" in fratricide
+    same_side = bool(firing_sides & hit_sides) and bool(fratricide)
+    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side
+    if not specific and not ("explicit" in fratricide and not index.cues(i, "generic")):
+        return False
+    # Talk of friendly fire in general (totals, habits, definitions) is no event, unless the
+    # sentence itself dates or places one.
+    if index.cues(i, "generic") and not (_event_dates(index, i) or _towns(index, i)):
+        return False
+    return any(_concrete(index, j) for j in index.same_paragraph(i))
+
+
+def _concrete(index: _Index, i: int) -> bool:
+    """Something that pins an event down: a date, place, figure, designation or sided unit."""
+    return bool(
+        _event_dates(index, i)
+        or index.spans(i, "casualty")
+        or _weapons(index, i)
+        or [p for p in index.spans(i, "place") if p.value.precision != "country"]
+        or [
+            a
+            for a in index.spans(i, "actor")
+            if a.value.role in ("firing", "hit", "both") and a.value.side
+        ]
+    )
+
+
+def _conflicts(index: _Index, group: _Group, i: int) -> bool:
+    mine_dates = {(s.value.start, s.value.end) for s in _event_dates(index, i)}
+    mine_towns, mine_weapons = _town_mentions(index, i), _weapons(index, i)
+    for j in group.triggers:
+        dates = {(s.value.start, s.value.end) for s in _event_dates(index, j)}
+        if mine_dates and dates and not (mine_dates & dates):
+            return True
+        towns = _town_mentions(index, j)
+        # A village near the city a headline names is the same place, told closer.
+        if mine_towns and towns and _far_apart(mine_towns, towns):
+            return True
+        weapons = _weapons(index, j)
+        if mine_weapons and weapons and not (mine_weapons & weapons):
+            return True
+    return False
+
+
+def _has_anchor(index: _Index, sentences: list[int]) -> bool:
+    return any(_event_dates(index, j) or _towns(index, j) or _weapons(index, j) for j in sentences)
+
+
+def _shares_anchor(index: _Index, group: _Group, i: int) -> bool:
+    towns = set().union(*(_towns(index, j) for j in group.sentences))
+    weapons = set().union(*(_weapons(index, j) for j in group.sentences))
+    clashing = set().union(*(_clashing(index, j) for j in group.sentences))
+    return (
+        bool(_towns(index, i) & towns)
+        or bool(_weapons(index, i) & weapons)
+        or len(_clashing(index, i) & clashing) >= 2
+    )
+
+
+def group_sentences(index: _Index) -> list[_Group]:
+    """Trigger sentences grouped into incidents, with the sentences that refer back."""
+    groups: list[_Group] = []
+    last_trigger = -10
+    last_group: _Group | None = None
+    for i in range(len(index.sentences)):
+        if _is_trigger(index, i):
+            fresh = bool(_NEW_EVENT.search(index.text(i)))
+            home = (
+                None
+                if fresh
+                else next(
+                    (
+                        g
+                        for g in groups
+                        if _shares_anchor(index, g, i) and not _conflicts(index, g, i)
+                    ),
+                    None,
+                )
+            )
+            near = last_group is not None and (
+                i - last_trigger <= 4
+                or index.paragraph_of[i] - index.paragraph_of[last_trigger] <= 1
+            )
+            if home is None and near and not fresh and last_group is not None:
+                # A nearby sentence continues the incident unless it brings anchors of its
+                # own (date, town, designation) to an incident that already has some.
+                continuing = not _has_anchor(index, [i]) or not _has_anchor(
+                    index, last_group.triggers
+                )
+                if continuing and not _conflicts(index, last_group, i):
+                    home = last_group
+            if home is None:
+                home = _Group()
+                groups.append(home)
+            home.triggers.append(i)
+            last_trigger, last_group = i, home
+        elif last_group is not None and i - last_trigger <= 6 and _ANAPHOR.search(index.text(i)):
+            last_group.context.append(i)
+        elif (
+            last_group is not None
+            and i == last_trigger + 1
+            and index.paragraph_of[i] == index.paragraph_of[last_trigger]
+        ):
+            last_group.context.append(i)
+        elif (
+            # The figures often follow in the next sentence: "The strikes killed seven soldiers".
+            last_group is not None
+            and i - last_trigger <= 2
+            and index.spans(i, "casualty")
+            and not _NEW_EVENT.search(index.text(i))
+            and not index.cues(i, "generic")
+            and not _conflicts(index, last_group, i)
+        ):
+            last_group.context.append(i)
+    return groups
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass
+class _Builder:
+    """Collects one draft's values and their evidence."""
+
+    doc: Doc
+    ref: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def cite(self, path: str, span: Span) -> None:
+        self.evidence.append(
+            Evidence(
+                field=path,
+                source=self.ref,
+                start=span.start,
+                end=span.end,
+                quote=self.doc.quote(span),
+                confidence=round(span.confidence, 2),
+                stage=span.stage,
+            )
+        )
+
+
+def _pick_date(index: _Index, group: _Group) -> Span | None:
+    for sentences in (group.triggers, group.sentences):
+        for i in sentences:
+            dates = _event_dates(index, i)
+            if dates:
+                return dates[0]
+    return None
+
+
+def _pick_place(index: _Index, group: _Group) -> Span | None:
+    places = [p for i in group.sentences for p in index.spans(i, "place")]
+    if not places:
+        return None
+    trigger_set = set(group.triggers)
+
+    def rank(span: Span) -> tuple[int, int, int]:
+        value: PlaceMention = span.value
+        in_trigger = 0 if index.doc.sentence_index(span.start) in trigger_set else 1
+        return (_PRECISION_RANK.get(value.precision, 5), in_trigger, span.start)
+
+    best = min(places, key=rank)
+    return best if best.value.precision != "country" or len(places) == 1 else best
+
+
+def _codes(index: _Index, group: _Group, dimension: str) -> list[Span]:
+    return [c for i in group.sentences for c in index.cues(i, dimension)]
+
+
+def _unique(spans: Iterable[Span], key: Any) -> list[Span]:
+    seen: dict[Any, Span] = {}
+    for span in spans:
+        seen.setdefault(key(span), span)
+    return list(seen.values())
+
+
+def _title(index: _Index, group: _Group) -> str:
+    text = " ".join(index.text(group.triggers[0]).split())
+    text = re.sub(r"^(?:In|On|Today|Yesterday)[^,]{0,25},\s*", "", text)
+    if len(text) > 140:
+        text = text[:140].rsplit(" ", 1)[0] + "..."
+    return text[:1].upper() + text[1:]
+
+
+def build_draft(index: _Index, group: _Group, source: Source, fallback: date) -> Incident:
+    """One draft incident from a sentence group, every value cited."""
+    doc = index.doc
+    b = _Builder(doc, source.ref or "")
+    for i in group.sentences:
+        b.cite("incident", index.sentences[i])
+
+    date_span = _pick_date(index, group)
+    if date_span is not None:
+        when: IncidentDate = date_span.value
+        b.cite("date", date_span)
+    else:
+        # No date in the text: the report's own window, as the codebook's "recently" rule.
+        when = IncidentDate(
+            start=fallback - UNDATED_WINDOW,
+            end=fallback,
+            precision="range",
+            resolved_against=fallback,
+        )
+
+    location = Location()
+    place_span = _pick_place(index, group)
+    if place_span is not None:
+        p: PlaceMention = place_span.value
+        location = Location(
+            name_as_written=doc.quote(place_span),
+            name=p.name,
+            gazetteer_id=p.gazetteer_id,
+            country=p.country,
+            admin1=p.admin1,
+            latitude=p.latitude,
+            longitude=p.longitude,
+            precision=p.precision,
+        )
+        b.cite("location", place_span)
+
+    actor_spans = _unique(
+        (a for i in group.triggers for a in index.spans(i, "actor")),
+        key=lambda s: (s.start, s.end),
+    )
+    actors: list[ActorInvolvement] = []
+    for span in actor_spans:
+        m: ActorMention = span.value
+        b.cite(f"actors.{len(actors)}", span)
+        actors.append(
+            ActorInvolvement(
+                name_as_written=doc.quote(span)[:500],
+                actor=m.actor,
+                side=m.side,
+                type=m.type,
+                role=m.role or ActorRole.OTHER,
+            )
+        )
+
+    weapon_spans = _unique(
+        (w for i in group.sentences for w in index.spans(i, "weapon")), key=lambda s: s.value
+    )
+    for k, span in enumerate(weapon_spans):
+        b.cite(f"weapons.{k}", span)
+
+    figures: list[CasualtyFigure] = []
+    for span in (c for i in group.sentences for c in index.spans(i, "casualty")):
+        fig: CasualtyFigure = span.value
+        if any(f.kind == fig.kind and f.population == fig.population for f in figures):
+            continue
+        b.cite(f"claims.0.casualties.{len(figures)}", span)
+        figures.append(fig.model_copy(update={"quote": doc.quote(span)}))
+
+    claimant_spans = [c for i in group.sentences for c in index.spans(i, "claimant")]
+    if not claimant_spans:
+        first = group.triggers[0]
+        claimant_spans = [
+            c
+            for j in range(first - 1, max(first - 3, -1), -1)
+            if index.paragraph_of[j] == index.paragraph_of[first]
+            for c in index.spans(j, "claimant")
+        ]
+    claimant: ClaimantMention | None = claimant_spans[0].value if claimant_spans else None
+    if claimant_spans:
+        b.cite("claims.0.claimant", claimant_spans[0])
+    attribution = [s.value.name for s in claimant_spans[1:]] if len(claimant_spans) > 1 else []
+
+    hedges = _unique(_codes(index, group, "hedge"), key=lambda s: s.value.code)
+    for k, span in enumerate(hedges):
+        b.cite(f"claims.0.hedges.{k}", span)
+    causes = _unique(_codes(index, group, "cause"), key=lambda s: s.value.code)
+    for k, span in enumerate(causes):
+        b.cite(f"claims.0.claimed_causes.{k}", span)
+
+    def choose(dimension: str, order: tuple[str, ...] | None = None) -> str | None:
+        spans = _codes(index, group, dimension)
+        if not spans:
+            return None
+        counts = Counter(s.value.code for s in spans)
+        code = (
+            next((c for c in order if c in counts), None) if order else counts.most_common(1)[0][0]
+        )
+        code = code or counts.most_common(1)[0][0]
+        b.cite(dimension, next(s for s in spans if s.value.code == code))
+        return code
+
+    intent = choose("intent")
+    mechanism = choose("mechanism", _MECHANISM_ORDER)
+    context = choose("context")
+    stance_code = choose("stance")
+    verification_code = choose("verification")
+
+    hit_sides = Counter(a.side for a in actors if a.role in ("hit", "both") and a.side)
+    firing_sides = Counter(a.side for a in actors if a.role in ("firing",) and a.side)
+    affected = (
+        (hit_sides or firing_sides).most_common(1)[0][0] if (hit_sides or firing_sides) else None
+    )
+    claimant_side = claimant.side if claimant else None
+    if verification_code in ("admitted", "corroborated"):
+        verification = Verification(verification_code)
+    elif claimant_side and affected and claimant_side != affected:
+        verification = Verification.SINGLE_ADVERSARY_CLAIM
+    else:
+        verification = Verification.UNASSESSED
+
+    claim = Claim(
+        source=source.ref,
+        claimant=claimant.name if claimant else None,
+        claimant_side=claimant_side,
+        affected_side=affected,
+        stance=Stance(stance_code) if stance_code else Stance.ASSERTS,
+        casualties=figures,
+        claimed_causes=[s.value.code for s in causes],
+        hedges=[doc.quote(s) for s in hedges],
+        attribution=attribution,
+        quote=" ".join(index.text(i) for i in group.triggers)[:2000],
+    )
+    return Incident(
+        title=_title(index, group),
+        date=when,
+        location=location,
+        intent=intent or "unknown",
+        mechanism=mechanism or "unknown",
+        context=context or "unknown",
+        weapons=[s.value for s in weapon_spans],
+        actors=actors,
+        sources=[source],
+        claims=[claim],
+        verification=verification,
+        evidence=b.evidence,
+    )
+
+
+def assemble(doc: Doc, source: Source) -> list[Incident]:
+    """Every draft incident in an analysed Doc, in text order."""
+    index = _Index(doc)
+    fallback = source.published or doc.published or date.today()
+    return [build_draft(index, g, source, fallback) for g in group_sentences(index)]

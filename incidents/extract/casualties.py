@@ -1,0 +1,338 @@
+"""The casualties stage: killed / wounded / missing figures, each with the words it came from.
+
+``find_casualties(doc)`` returns one ``Span`` (label ``casualty``, stage ``casualties``)
+per figure, its value a ``CasualtyFigure`` with UCDP-style low / best / high. Three
+constructions are read, always within one line and one clause:
+
+* passive or intransitive: "27 Russian soldiers were killed", "34 more were wounded",
+  "five Ukrainian fatalities", "an F-16 pilot was killed", "no one was hurt";
+* active: "killing two soldiers", "injured two women";
+* toll: "the death toll rose to 12".
+
+A figure needs a number *and* a casualty word, so troop strengths ("3,000-5,000 troops
+were massing"), weapon designations (Su-25, FAB-250), dates and times never become one.
+Rules chosen (the word lists live in ``lexicons/casualties.yaml``):
+
+* exact "27" -> low = best = high = 27; "eight to ten" / "8-10" -> low 8, high 10;
+  "at least 5" -> low 5; "more than 20" -> low 21; "up to 10" -> high 10;
+  "about 30" / "almost 30,000" -> best only (a rounded figure is an estimate);
+* vague words give only a floor: "several" -> low 3, "dozens" -> low 24,
+  "hundreds" -> low 200; "a dozen" is exactly 12; "a"/"an" + singular noun is 1;
+* "casualties" / "losses" mean killed and wounded together and cannot be split, so only
+  an explicit zero is used, as a zero of both ("no civilian casualties");
+* unknown is never 0: "soldiers were killed" gives no figure at all;
+* population: the noun decides (soldiers -> military, women -> civilian, people ->
+  civilian only when the sentence speaks of a city, homes or civilians); with no noun a
+  force adjective ("five Ukrainian fatalities") means military; an elliptical figure
+  ("... killed and three wounded") takes the population of the figure before it.
+
+Confidence is by pattern strength only: 0.9 when number and casualty word are adjacent
+(modulo auxiliaries and adverbs), 0.7 for looser constructions (words between noun and
+verb, death tolls).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from incidents.extract.document import Doc, Span
+from incidents.schema import CasualtyFigure, CasualtyKind, Population
+
+STAGE = "casualties"
+LABEL = "casualty"
+STRONG, LOOSE = 0.9, 0.7
+
+_WS = r"[^\S\n]+"  # spaces, never a line break: a figure stays on one line
+Bounds = tuple[int | None, int | None, int | None]
+_JOINED = re.compile(r"[^\S\n]*(?:,|,?[^\S\n]*(?:and|while|but|with))[^\S\n]*")
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Numbers(_Strict):
+    """Number words: units and tens add up, scales multiply."""
+
+    units: dict[str, int]
+    tens: dict[str, int]
+    scales: dict[str, int]
+
+
+class Modifiers(_Strict):
+    """Words before a number, grouped by how they bound it."""
+
+    low: list[str]
+    above: list[str]
+    high: list[str]
+    below: list[str]
+    about: list[str]
+
+
+class KindWords(_Strict):
+    """Casualty words after the people counted ("were killed") and before ("killing")."""
+
+    after: list[str]
+    before: list[str]
+
+
+class Nouns(_Strict):
+    """Nouns for one population; singular ones count 1 after "a"/"an"."""
+
+    singular: list[str]
+    plural: list[str]
+
+
+class CasualtyLexicon(_Strict):
+    """The contents of ``lexicons/casualties.yaml``."""
+
+    numbers: Numbers
+    vague: dict[str, int]
+    modifiers: Modifiers
+    zero: list[str]
+    kinds: dict[CasualtyKind, KindWords]
+    combined: list[str]
+    auxiliaries: list[str]
+    adverbs: list[str]
+    relatives: list[str]
+    gap_stops: list[str]
+    populations: dict[Population, Nouns]
+    adjectives: dict[str, Population | None]
+    forces: list[str]
+    civilian_context: list[str]
+    follow: list[str]
+    tolls: list[str]
+    toll_verbs: list[str]
+    months: list[str]
+
+
+@cache
+def load_lexicon() -> CasualtyLexicon:
+    """The shipped casualty lexicon, validated strictly (read once, on first use)."""
+    path = resources.files("incidents.extract").joinpath("lexicons/casualties.yaml")
+    return CasualtyLexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _key(words: str) -> str:
+    return " ".join(words.lower().split())
+
+
+def _alt(phrases: Iterable[str]) -> str:
+    """A regex alternation of phrases, longest first, any spacing between words."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return "(?:" + "|".join(_WS.join(map(re.escape, p.split())) for p in ordered) + ")"
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@dataclass(frozen=True)
+class _Rules:
+    lex: CasualtyLexicon
+    after: re.Pattern[str]
+    before: re.Pattern[str]
+    toll: re.Pattern[str]
+    months_end: re.Pattern[str]
+    context: re.Pattern[str]
+    kind_of: dict[str, CasualtyKind]
+    modifier_of: dict[str, str]
+    population_of: dict[str, Population]
+    singular: frozenset[str]
+
+
+@cache
+def _rules() -> _Rules:
+    lex = load_lexicon()
+    n = lex.numbers
+    small = rf"(?:{_alt(n.tens)}(?:[-\s]{_alt(n.units)})?|{_alt(n.units)})"
+    words = rf"(?:(?:a|{small}){_WS}{_alt(n.scales)}(?:{_WS}(?:and{_WS})?{small})?|{small})\b"
+    num = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+|{words})"
+    mods = [*lex.modifiers.low, *lex.modifiers.above, *lex.modifiers.high]
+    mods += [*lex.modifiers.below, *lex.modifiers.about]
+    # Lookarounds keep designations (Su-25, ZU-23-2), decimals and times out of numbers.
+    qty = (
+        rf"(?<![\w.,/:\-–])(?P<qty>(?:(?P<mod>{_alt(mods)}){_WS})?(?P<btw>between{_WS})?"
+        rf"(?P<lo>{num})(?:\s*(?P<join>-|–|to\b|or\b|and\b)\s*(?P<hi>{num}))?"
+        rf"|(?P<vague>{_alt(lex.vague)})|(?P<zero>{_alt(lex.zero)})|(?P<art>an?))"
+        rf"(?![\w/:]|[.,]\d|-\w)(?:{_WS}of)?"
+    )
+    nouns = [w for g in lex.populations.values() for w in (*g.singular, *g.plural)]
+    kinds_after = [w for k in lex.kinds.values() for w in k.after]
+    noun = rf"(?P<noun>{_alt(nouns)})\b"
+    not_adj = rf"(?!(?:{_alt(nouns)}|{_alt(kinds_after)}|{_alt(lex.combined)})\b)"
+    adj = rf"{not_adj}(?:(?-i:[A-Z][\w.’'-]*)|{_alt(lex.adjectives)}\b)"
+    adjs = rf"(?P<adjs>(?:{_WS}{adj}){{0,3}})"
+    gap_word = rf"(?!{_alt(lex.gap_stops)}\b|[\d,]+\b)[\w’'-]+"
+    after = (
+        rf"{qty}{adjs}(?:{_WS}{noun}(?P<gap>(?:{_WS}{gap_word}){{1,4}}?)??)?"
+        rf"(?:{_WS}{_alt(lex.relatives)})?(?:{_WS}{_alt(lex.auxiliaries)})?"
+        rf"(?:{_WS}{_alt(lex.adverbs)}){{0,2}}{_WS}"
+        rf"(?P<kind>{_alt(kinds_after)}|{_alt(lex.combined)})\b"
+    )
+    # A bare number after an active verb must end its phrase: "killed 2 days ago" is no figure.
+    end = rf"(?=[^\S\n]*(?:[^\w\s]|\n|$)|{_WS}{_alt(lex.follow)}\b)"
+    before = (
+        rf"\b(?P<kind>{_alt(w for k in lex.kinds.values() for w in k.before)}){_WS}"
+        rf"{qty}{adjs}(?:{_WS}{noun}|{end})"
+    )
+    toll = rf"\b{_alt(lex.tolls)}{_WS}{_alt(lex.toll_verbs)}(?:{_WS}to)?{_WS}{qty}"
+    flags = re.IGNORECASE
+    population_of = {_key(w): pop for pop, g in lex.populations.items() for w in g.plural}
+    population_of |= {_key(w): pop for pop, g in lex.populations.items() for w in g.singular}
+    kind_of = {_key(w): kind for kind, g in lex.kinds.items() for w in (*g.after, *g.before)}
+    modifier_of = {_key(w): name for name, ws in lex.modifiers.model_dump().items() for w in ws}
+    return _Rules(
+        lex=lex,
+        after=re.compile(after, flags),
+        before=re.compile(before, flags),
+        toll=re.compile(toll, flags),
+        months_end=re.compile(rf"\b{_alt(lex.months)}\.?{_WS}$"),
+        context=re.compile(rf"\b{_alt(lex.civilian_context)}\b", flags),
+        kind_of=kind_of,
+        modifier_of=modifier_of,
+        population_of=population_of,
+        singular=frozenset(_key(w) for g in lex.populations.values() for w in g.singular),
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def parse_number(text: str) -> int:
+    """Digits ("30,000") or number words ("twenty-seven", "a dozen", "two hundred and five")."""
+    if text[0].isdigit():
+        return int(text.replace(",", ""))
+    n = load_lexicon().numbers
+    total = current = 0
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word in n.scales:
+            current = max(current, 1) * n.scales[word]
+            if n.scales[word] >= 1000:
+                total, current = total + current, 0
+        elif word != "and":
+            current += n.units.get(word, 0) + n.tens.get(word, 0)
+    return total + current
+
+
+Groups = dict[str, str | None]
+
+
+def _bounds(m: Groups, rules: _Rules) -> Bounds | None:
+    """low / best / high from the quantity groups, or None when it is no count."""
+    noun, lo_text, hi_text = m.get("noun"), m.get("lo"), m.get("hi")
+    if m.get("zero"):
+        return 0, 0, 0
+    if m.get("art"):
+        return (1, 1, 1) if noun and _key(noun) in rules.singular else None
+    if vague := m.get("vague"):
+        return rules.lex.vague[_key(vague)], None, None
+    if lo_text is None:
+        return None
+    lo = parse_number(lo_text)
+    if re.fullmatch(r"(?:19|20)\d\d|0\d+", lo_text) and not noun:
+        return None  # a year ("in 2023") or a clock time ("0135 EST")
+    if hi_text:
+        hi = parse_number(hi_text)
+        if ((m.get("join") or "").lower() == "and") != bool(m.get("btw")) or hi <= lo:
+            return None
+        return lo, None, hi
+    match rules.modifier_of.get(_key(m.get("mod") or "")):
+        case "low":
+            return lo, None, None
+        case "above":
+            return lo + 1, None, None
+        case "high":
+            return None, None, lo
+        case "below":
+            return (None, None, lo - 1) if lo > 0 else None
+        case "about":
+            return None, lo, None
+    return lo, lo, lo
+
+
+def _kinds(m: Groups, rules: _Rules) -> list[CasualtyKind]:
+    word = _key(m.get("kind") or "death toll")
+    if word in {_key(w) for w in rules.lex.combined}:
+        # "casualties" is killed + wounded together: only a zero splits cleanly.
+        return [CasualtyKind.KILLED, CasualtyKind.WOUNDED] if m.get("zero") else []
+    return [rules.kind_of.get(word, CasualtyKind.KILLED)]
+
+
+def _population(hit: _Hit, text: str, rules: _Rules) -> Population | None:
+    """Whose losses the phrase counts; None when it does not say (the caller may inherit)."""
+    m = hit.groups
+    if m.get("noun"):
+        population = rules.population_of[_key(m.get("noun") or "")]
+        if population is Population.UNKNOWN:
+            start = max(text.rfind(c, 0, hit.start) for c in ".!?\n") + 1
+            stops = [i for c in ".!?\n" if (i := text.find(c, hit.end)) >= 0]
+            if rules.context.search(text, start, min(stops, default=len(text))):
+                return Population.CIVILIAN
+        return population
+    adjs = (m.get("adjs") or "").split()
+    found = {rules.lex.adjectives.get(w.lower()) for w in adjs}
+    for population in (Population.CIVILIAN, Population.MILITARY):
+        if population in found:
+            return population
+    if set(adjs) & set(rules.lex.forces):
+        return Population.MILITARY
+    return None
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    groups: Groups
+    confidence: float
+
+
+def _hits(text: str, rules: _Rules) -> list[_Hit]:
+    """Every candidate phrase, overlaps resolved leftmost-longest."""
+    found = [
+        _Hit(m.start("qty"), m.end(), m.groupdict(), LOOSE if m["gap"] else STRONG)
+        for m in rules.after.finditer(text)
+    ]
+    found += [_Hit(m.start(), m.end(), m.groupdict(), STRONG) for m in rules.before.finditer(text)]
+    found += [_Hit(m.start(), m.end(), m.groupdict(), LOOSE) for m in rules.toll.finditer(text)]
+    kept: list[_Hit] = []
+    for hit in sorted(found, key=lambda h: (h.start, h.start - h.end)):
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
+def find_casualties(doc: Doc) -> list[Span]:
+    """Casualty figures in ``doc.text``, one span per (kind, population) figure."""
+    rules = _rules()
+    text = doc.text
+    spans: list[Span] = []
+    previous: tuple[int, Population] | None = None
+    for hit in _hits(text, rules):
+        m = hit.groups
+        bounds = _bounds(m, rules)
+        if bounds is None or rules.months_end.search(text[max(0, hit.start - 12) : hit.start]):
+            continue  # no count, or the day of a date ("November 3")
+        if any(w.strip(".") in rules.lex.months for w in (m.get("adjs") or "").split()):
+            continue
+        population = _population(hit, text, rules)
+        if population is None:
+            # "... killed and three wounded": an elliptical figure shares the one before.
+            joined = previous and _JOINED.fullmatch(text[previous[0] : hit.start])
+            population = previous[1] if previous and joined else Population.UNKNOWN
+        low, best, high = bounds
+        for kind in _kinds(m, rules):
+            figure = CasualtyFigure(kind=kind, population=population, low=low, best=best, high=high)
+            spans.append(Span(hit.start, hit.end, LABEL, figure, STAGE, hit.confidence))
+        previous = (hit.end, population)
+    return spans

@@ -1,0 +1,248 @@
+"""Places: towns from the offline gazetteer, admin1 regions, countries and user-added sites.
+
+A capitalised name becomes a place only with support: a locative context ("in", "near",
+"village of"), a large population, or a country the article is about. Names with several
+gazetteer entries keep the others as ``alternatives`` and are resolved towards places
+named nearby, never silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from incidents.extract.document import Doc, PlaceMention, Span
+from incidents.gazetteer import Gazetteer, GazetteerPlace
+from incidents.geo import haversine_km
+from incidents.regions import find_regions, get_region
+
+STAGE = "places"
+_WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
+_NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
+_REGION = re.compile(
+    rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
+    r"governorate|Governorate|republic|Republic)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
+)
+_LOCATIVE = re.compile(
+    r"(?:\b(?:in|near|at|outside|around|from|into|to|towards?|over|across|of|between|[Ll]ocation:?|"
+    r"city|town|village|settlement|hamlet|base|airport|district)\s+(?:the\s+)?"
+    r"(?:(?:occupied|besieged|embattled|frontline|front-line|eastern|western|northern|"
+    r"southern|central|Russian|Ukrainian|Russian-occupied|Ukrainian-held)\s+)?)$"
+)
+_STRONG = re.compile(r"\b(?:city|town|village|settlement|hamlet)\s+of\s+(?:the\s+)?$")
+# "Luhansk, an eastern Ukrainian region": the name is the region, not its capital.
+_APPOSITIVE_REGION = re.compile(
+    r"^,\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}(?:region|province|oblast|governorate)\b", re.I
+)
+_STOP = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
+    "the a an in on at of and or but if as by for with from this that these those it its "
+    "his her their our we you they he she i friendly fire general staff ministry defense "
+    "defence president army navy air force forces troops soldiers update video footage "
+    "according however meanwhile earlier later join follow read also more".split()
+)
+_BIG_CITY = 100_000
+
+
+class _Country(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    names: list[str]
+    demonyms: list[str]
+
+
+class _Countries(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    countries: dict[str, _Country]
+
+
+@cache
+def _countries() -> dict[str, _Country]:
+    raw = files("incidents.extract").joinpath("lexicons/countries.yaml").read_text("utf-8")
+    return _Countries.model_validate(yaml.safe_load(raw)).countries
+
+
+@cache
+def _country_names() -> re.Pattern[str]:
+    names = sorted(
+        {n for c in _countries().values() for n in c.names if len(n) > 2 or n.isupper()},
+        key=len,
+        reverse=True,
+    )
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+
+
+def _country_of(name: str) -> str | None:
+    for code, country in _countries().items():
+        if name in country.names:
+            return code
+    return None
+
+
+@cache
+def _prior_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    owner = {
+        w.casefold(): code for code, c in _countries().items() for w in (*c.names, *c.demonyms)
+    }
+    words = sorted(owner, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")"), owner
+
+
+def country_prior(text: str) -> dict[str, int]:
+    """Countries the text is about: named or referred to by a demonym, with counts.
+
+    A country mentioned once among many mentions of others is left out, so a passing
+    "US officials" does not pull an ambiguous name to America.
+    """
+    pattern, owner = _prior_words()
+    counts: dict[str, int] = {}
+    for m in pattern.finditer(text.casefold()):
+        code = owner[m.group()]
+        counts[code] = counts.get(code, 0) + 1
+    top = max(counts.values(), default=0)
+    return {c: n for c, n in counts.items() if n >= 2 or n * 5 >= top}
+
+
+@dataclass(frozen=True, slots=True)
+class UserPlace:
+    """A place a user added, with every name it goes by."""
+
+    names: tuple[str, ...]
+    mention: PlaceMention
+
+
+def _distance_km(a: GazetteerPlace, b: GazetteerPlace) -> float:
+    return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def _mention(place: GazetteerPlace, alternatives: Sequence[GazetteerPlace]) -> PlaceMention:
+    return PlaceMention(
+        name=place.name,
+        gazetteer_id=place.gazetteer_id,
+        country=place.country,
+        admin1=place.admin1,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        precision="town",
+        alternatives=tuple(p.gazetteer_id for p in alternatives if p != place),
+    )
+
+
+def _covered(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def make_find_places(
+    gazetteer: Gazetteer, user_places: Sequence[UserPlace] = ()
+) -> Callable[[Doc], list[Span]]:
+    """Build the places stage over a gazetteer and the user's own places."""
+
+    def find_places(doc: Doc) -> list[Span]:
+        text = doc.text
+        spans: list[Span] = []
+        taken: list[tuple[int, int]] = []
+        for user in user_places:
+            for name in user.names:
+                pattern = r"\s+".join(re.escape(w) for w in name.split())
+                for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE):
+                    if not _covered(m.start(), m.end(), taken):
+                        spans.append(Span(m.start(), m.end(), "place", user.mention, STAGE, 0.95))
+                        taken.append((m.start(), m.end()))
+        for m in _REGION.finditer(text):
+            phrase = m.group().removeprefix("the ").strip()
+            regions = find_regions(phrase) or find_regions(phrase.rsplit(" ", 1)[0])
+            if len(regions) == 1 and not _covered(m.start(), m.end(), taken):
+                region = regions[0]
+                mention = PlaceMention(
+                    region.english_name, None, region.country, region.code, None, None, "admin1"
+                )
+                spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.9))
+                taken.append((m.start(), m.end()))
+        for m in _country_names().finditer(text):
+            code = _country_of(m.group())
+            if code and not _covered(m.start(), m.end(), taken):
+                mention = PlaceMention(m.group(), None, code, None, None, None, "country")
+                spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.6))
+                taken.append((m.start(), m.end()))
+
+        prior = country_prior(text)
+        pending: list[tuple[int, int, list[GazetteerPlace], float]] = []
+        for m in _NAME.finditer(text):
+            start, end, name = m.start(), m.end(), m.group()
+            # Longest name first, then its shorter heads ("Stanytsia Luhanska" before "Stanytsia").
+            words = name.split(" ")
+            for n in range(len(words), 0, -1):
+                candidate = " ".join(words[:n])
+                c_end = start + len(candidate)
+                if candidate.casefold() in _STOP or _covered(start, c_end, taken):
+                    continue
+                if _APPOSITIVE_REGION.match(text[c_end : c_end + 60]):
+                    regions = find_regions(candidate)
+                    if len(regions) == 1:
+                        r = regions[0]
+                        mention = PlaceMention(
+                            r.english_name, None, r.country, r.code, None, None, "admin1"
+                        )
+                        spans.append(Span(start, c_end, "place", mention, STAGE, 0.8))
+                        taken.append((start, c_end))
+                        break
+                found = gazetteer.lookup(candidate.rstrip("’'s").rstrip("’'"), limit=20)
+                if not found:
+                    continue
+                before = text[max(0, start - 40) : start]
+                locative = bool(_LOCATIVE.search(before))
+                if candidate.endswith(("'s", "’s")) and not locative:
+                    continue  # "Moscow's troops" names an actor, not a place
+                strong = bool(_STRONG.search(before))
+                in_prior = [p for p in found if p.country in prior]
+                pool = in_prior or found
+                biggest = max(p.population for p in pool)
+                # Outside the countries the article is about, only a big city or an explicit
+                # "village of X" is trusted; inside them, a locative or a sizeable town.
+                supported = (
+                    strong
+                    or (locative and (in_prior or biggest >= 5 * _BIG_CITY))
+                    or (in_prior and biggest >= _BIG_CITY / 2)
+                )
+                if not supported:
+                    continue
+                confidence = 0.9 if strong else 0.8 if locative else 0.6
+                pending.append((start, c_end, pool, confidence))
+                taken.append((start, c_end))
+                break
+
+        # A name is settled when it has one entry or one far more populous than the rest;
+        # an unsettled one goes to the entry nearest the closest settled name in the text.
+        settled = [
+            (start, pool[0])
+            for start, _, pool, _ in pending
+            if len(pool) == 1 or pool[0].population >= 10 * max(pool[1].population, 1)
+        ]
+        for start, end, pool, confidence in pending:
+            choice = pool[0]
+            if len(pool) > 1 and (start, pool[0]) not in settled:
+                confidence = min(confidence, 0.5)
+                others = [(abs(s - start), p) for s, p in settled if s != start]
+                if others:
+                    anchor = min(others, key=lambda o: o[0])[1]
+                    choice = min(pool, key=lambda p: _distance_km(p, anchor))
+            spans.append(Span(start, end, "place", _mention(choice, pool), STAGE, confidence))
+        return spans
+
+    return find_places
+
+
+def region_mention(code: str) -> PlaceMention | None:
+    """A region-level mention for an ISO 3166-2 code."""
+    region = get_region(code)
+    if region is None:
+        return None
+    return PlaceMention(
+        region.english_name, None, region.country, region.code, None, None, "admin1"
+    )

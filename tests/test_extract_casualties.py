@@ -1,0 +1,226 @@
+"""The casualties stage: figures, their bounds and population, and the words they came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from incidents.extract.casualties import (
+    LABEL,
+    STAGE,
+    CasualtyLexicon,
+    find_casualties,
+    load_lexicon,
+    parse_number,
+)
+from incidents.extract.document import Doc
+from incidents.schema import CasualtyFigure, CasualtyKind, Population
+
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
+K, W, M = CasualtyKind.KILLED, CasualtyKind.WOUNDED, CasualtyKind.MISSING
+MIL, CIV, UNK = Population.MILITARY, Population.CIVILIAN, Population.UNKNOWN
+
+# (quote, kind, population, low, best, high)
+Row = tuple[str, CasualtyKind, Population, int | None, int | None, int | None]
+
+
+def figures(text: str) -> list[Row]:
+    """What the stage reads in ``text``, as comparable rows."""
+    doc = Doc(text)
+    rows: list[Row] = []
+    for span in find_casualties(doc):
+        fig = span.value
+        assert isinstance(fig, CasualtyFigure)
+        rows.append((doc.quote(span), fig.kind, fig.population, fig.low, fig.best, fig.high))
+    return rows
+
+
+def seed(prefix: str) -> str:
+    """The text of the seed article whose name starts with ``prefix``."""
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+CASES: list[tuple[str, list[Row]]] = [
+    # From the seed articles.
+    (
+        "Russian air defense fired at its own paratroopers undergoing training at the "
+        "Kuzminsky military training range in the Rostov region, killing two soldiers.",
+        [("killing two soldiers", K, MIL, 2, 2, 2)],
+    ),
+    (
+        "In September, 27 Russian soldiers were killed and 34 more were wounded by their own "
+        "artillery during a chaotic retreat from the village of Opytne",
+        [
+            ("27 Russian soldiers were killed", K, MIL, 27, 27, 27),
+            ("34 more were wounded", W, MIL, 34, 34, 34),
+        ],
+    ),
+    (
+        "The incident, which resulted in five Ukrainian fatalities and three wounded, "
+        "highlights the precarious balance of forces in the region",
+        [
+            ("five Ukrainian fatalities", K, MIL, 5, 5, 5),
+            ("three wounded", W, MIL, 3, 3, 3),
+        ],
+    ),
+    (
+        "creating a massive crater and damaging residential buildings "
+        "(says no civilian casualties) pic.twitter.com/8AnVEYioCl",
+        [
+            ("no civilian casualties", K, CIV, 0, 0, 0),
+            ("no civilian casualties", W, CIV, 0, 0, 0),
+        ],
+    ),
+    (
+        "Local authorities said the blast injured two women and damaged four apartments.",
+        [("injured two women", W, CIV, 2, 2, 2)],
+    ),
+    ("Soldiers from both forces were killed in the shootout in Luhansk", []),
+    (
+        "Wagner has been deploying poorly trained Russian convicts in Ukraine, "
+        "almost 30,000 of whom have died, per US officials.",
+        [("almost 30,000 of whom have died", K, UNK, None, 30000, None)],
+    ),
+    (
+        "He stated that if Russian groups consisting of nearly eight to ten soldiers are "
+        "attempting to cross the Oskil River, only two to three of them make it to the shore.",
+        [],
+    ),
+    (
+        "after several reports saying 3,000-5,000 Ukrainian troops were massing outside "
+        "the city for the last 24 hours.",
+        [],
+    ),
+    ("In December, Russian forces downed its own Su-25 jet in a friendly fire incident.", []),
+    ("a Russian jet accidentally bombed occupied Rubizhne with an FAB-250 bomb", []),
+    ("a ZU-23-2 anti-aircraft gun operator began firing on his own troops", []),
+    ("two Ukrainian Armed Forces diversion groups mistakenly engaged each other", []),
+    ("Russia's defense ministry said one of its Su-34 jets accidentally bombed Belgorod.", []),
+    ("— Anton Gerashchenko (@Gerashchenko_en) November 3, 2023", []),
+    ("At 0245 the administration began announcing the full evacuation of civilians", []),
+    # General constructions.
+    (
+        "Dozens of soldiers were wounded.",
+        [("Dozens of soldiers were wounded", W, MIL, 24, None, None)],
+    ),
+    (
+        "At least 12 people were killed, including three children.",
+        [("At least 12 people were killed", K, CIV, 12, None, None)],
+    ),
+    (
+        "Three British soldiers were killed and two injured by a US A-10.",
+        [
+            ("Three British soldiers were killed", K, MIL, 3, 3, 3),
+            ("two injured", W, MIL, 2, 2, 2),
+        ],
+    ),
+    ("Last week an F-16 pilot was killed.", [("an F-16 pilot was killed", K, MIL, 1, 1, 1)]),
+    ("Officials said no one was injured.", [("no one was injured", W, UNK, 0, 0, 0)]),
+    ("No one was hurt.", [("No one was hurt", W, UNK, 0, 0, 0)]),
+    ("Eight to ten were killed.", [("Eight to ten were killed", K, UNK, 8, None, 10)]),
+    ("8-10 soldiers were killed", [("8-10 soldiers were killed", K, MIL, 8, None, 10)]),
+    ("Up to 10 civilians died.", [("Up to 10 civilians died", K, CIV, None, None, 10)]),
+    ("About 30 troops were wounded", [("About 30 troops were wounded", W, MIL, None, 30, None)]),
+    (
+        "More than 20 servicemen were killed",
+        [("More than 20 servicemen were killed", K, MIL, 21, None, None)],
+    ),
+    (
+        "Twenty-seven soldiers were killed",
+        [("Twenty-seven soldiers were killed", K, MIL, 27, 27, 27)],
+    ),
+    ("A dozen fighters went missing", [("A dozen fighters went missing", M, MIL, 12, 12, 12)]),
+    ("Several soldiers were killed", [("Several soldiers were killed", K, MIL, 3, None, None)]),
+    (
+        "The unit withdrew without casualties.",
+        [("without casualties", K, UNK, 0, 0, 0), ("without casualties", W, UNK, 0, 0, 0)],
+    ),
+    ("12 casualties were reported", []),
+    ("The strike killed 2 days ago", []),
+    ("the death toll rose to 14", [("death toll rose to 14", K, UNK, 14, 14, 14)]),
+    (
+        "two soldiers from the 3rd brigade were reportedly killed",
+        [("two soldiers from the 3rd brigade were reportedly killed", K, MIL, 2, 2, 2)],
+    ),
+    (
+        "killing two and injuring five",
+        [("killing two", K, UNK, 2, 2, 2), ("injuring five", W, UNK, 5, 5, 5)],
+    ),
+    (
+        "between 5 and 7 soldiers were killed",
+        [("between 5 and 7 soldiers were killed", K, MIL, 5, None, 7)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_figures(text: str, expected: list[Row]) -> None:
+    assert figures(text) == expected
+
+
+def test_confidence_by_pattern_strength() -> None:
+    strong = find_casualties(Doc("27 Russian soldiers were killed"))
+    loose = find_casualties(Doc("two soldiers from the 3rd brigade were reportedly killed"))
+    assert [s.confidence for s in strong] == [0.9]
+    assert [s.confidence for s in loose] == [0.7]
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("27", 27),
+        ("30,000", 30000),
+        ("twenty-seven", 27),
+        ("a dozen", 12),
+        ("two hundred and five", 205),
+    ],
+)
+def test_parse_number(words: str, value: int) -> None:
+    assert parse_number(words) == value
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_seed_spans_point_into_text(path: Path) -> None:
+    doc = Doc(path.read_text(encoding="utf-8"))
+    for span in find_casualties(doc):
+        assert (span.label, span.stage) == (LABEL, STAGE)
+        assert 0 <= span.start < span.end <= len(doc.text)
+        assert doc.quote(span) == doc.text[span.start : span.end] and doc.quote(span).strip()
+        CasualtyFigure.model_validate(span.value.model_dump())
+
+
+def test_seeds_without_casualties() -> None:
+    assert figures(seed("002")) == []
+    assert figures(seed("003")) == []
+
+
+def test_seed_001_figures() -> None:
+    assert [(q, k, p) for q, k, p, *_ in figures(seed("001"))] == [
+        ("killing two soldiers", K, MIL),
+        ("27 Russian soldiers were killed", K, MIL),
+        ("34 more were wounded", W, MIL),
+        ("no civilian casualties", K, CIV),
+        ("no civilian casualties", W, CIV),
+    ]
+
+
+def test_stage_is_pure() -> None:
+    doc = Doc("killing two soldiers")
+    find_casualties(doc)
+    assert doc.spans == []
+
+
+def test_lexicon_is_strict() -> None:
+    raw = yaml.safe_load(
+        Path(__file__)
+        .resolve()
+        .parent.parent.joinpath("incidents/extract/lexicons/casualties.yaml")
+        .read_text(encoding="utf-8")
+    )
+    assert CasualtyLexicon.model_validate(raw) == load_lexicon()
+    with pytest.raises(ValidationError):
+        CasualtyLexicon.model_validate({**raw, "typo": []})

@@ -1,0 +1,219 @@
+"""find_cues: cue phrases for the codebook dimensions, each quote exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from incidents.extract.cues import CueRule, find_cues, read_rules
+from incidents.extract.document import Cue, Doc
+
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
+
+
+def cues_of(text: str) -> set[tuple[str, str, str]]:
+    doc = Doc(text)
+    return {(doc.quote(s), s.value.dimension, s.value.code) for s in find_cues(doc)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Russian air defense fired at its own paratroopers undergoing training",
+            {
+                ("air defense fired", "mechanism", "air_defence"),
+                ("fired at its own", "fratricide", "own_forces"),
+                ("training", "context", "training"),
+            },
+        ),
+        (
+            "a ZU-23-2 anti-aircraft gun operator mistook the exercises for a real landing "
+            "of Ukrainian paratroopers and began firing on his own troops.",
+            {
+                ("anti-aircraft gun", "mechanism", "air_defence"),
+                ("mistook the exercises for", "cause", "misidentification"),
+                ("mistook", "intent", "unintentional"),
+                ("firing on his own", "fratricide", "own_forces"),
+            },
+        ),
+        (
+            "two Ukrainian Armed Forces diversion groups mistakenly engaged in combat with "
+            "each other.",
+            {
+                ("engaged in combat with each other", "fratricide", "mutual"),
+                ("mistakenly", "intent", "unintentional"),
+            },
+        ),
+        (
+            "Russian troops and Wagner mercenaries killed each other in a shootout after "
+            "blaming each other for their war failures",
+            {
+                ("killed each other", "fratricide", "mutual"),
+                ("shootout", "mechanism", "direct_fire"),
+                ("blaming each other", "cause", "unit_dispute"),
+                (
+                    "killed each other in a shootout after blaming each other",
+                    "intent",
+                    "deliberate",
+                ),
+            },
+        ),
+        (
+            "a fight between Russian Armed Forces and PMC Wagner mercenaries broke out",
+            {
+                (
+                    "fight between Russian Armed Forces and PMC Wagner mercenaries",
+                    "fratricide",
+                    "mutual",
+                )
+            },
+        ),
+        (
+            "In December, Russian forces downed its own Su-25 jet in an alleged friendly "
+            "fire incident.",
+            {
+                ("downed its own", "fratricide", "own_forces"),
+                ("friendly fire", "fratricide", "explicit"),
+                ("downed", "mechanism", "air_defence"),
+            },
+        ),
+        (
+            "a Russian jet accidentally bombed occupied Rubizhne in what it described as an "
+            "“unscheduled landing of FAB-250 aviation munitions.”",
+            {
+                ("accidentally bombed", "fratricide", "accidental"),
+                (
+                    "unscheduled landing of FAB-250 aviation munitions",
+                    "mechanism",
+                    "accidental_release",
+                ),
+                ("unscheduled landing", "cause", "technical_malfunction"),
+            },
+        ),
+        (
+            "27 Russian soldiers were killed by their own artillery during a chaotic retreat",
+            {
+                ("by their own artillery", "fratricide", "own_forces"),
+                ("artillery", "mechanism", "indirect_fire"),
+                ("retreat", "context", "transit"),
+            },
+        ),
+        (
+            "A US A-10 mistook a British convoy for Iraqi vehicles",
+            {
+                ("mistook a British convoy for", "cause", "misidentification"),
+                ("convoy", "context", "transit"),
+            },
+        ),
+        (
+            "the Canadian soldiers were conducting a night-time live-fire exercise when a US "
+            "F-16 dropped a laser-guided bomb",
+            {
+                ("live-fire", "context", "training"),
+                ("exercise", "context", "training"),
+                ("dropped a laser-guided bomb", "mechanism", "air_to_ground"),
+            },
+        ),
+        (
+            "Soviet troops strayed into their own minefield after a navigation error",
+            {
+                ("strayed", "cause", "navigation_error"),
+                ("own minefield", "cause", "own_minefield"),
+                ("minefield", "mechanism", "mine_uxo"),
+                ("navigation error", "cause", "navigation_error"),
+            },
+        ),
+        (
+            "Blue-on-blue: short rounds from a mortar hit the forward company",
+            {
+                ("Blue-on-blue", "fratricide", "explicit"),
+                ("short rounds", "cause", "weapons_error"),
+                ("mortar", "mechanism", "indirect_fire"),
+            },
+        ),
+        (
+            "an FPV drone lost to jamming struck the crew",
+            {("FPV drone", "mechanism", "drone"), ("jamming", "cause", "ew_spoofing")},
+        ),
+    ],
+)
+def test_cues(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert expected <= cues_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Similar incidents are not unheard of", "recurrent"),
+        ("There have been more friendly fire incidents lately", "recurrent"),
+        ("Russian troops being plagued by friendly fire in Ukraine", "recurrent"),
+        ("the Kremlin rarely acknowledges any of these incidents", "recurrent"),
+        ("But accounts of Russian friendly fire continued to emerge later", "recurrent"),
+        ("fear has prompted Russian troops to “shoot at everything that moves.”", "indiscriminate"),
+        ("These units threaten to shoot their own retreating soldiers", "threat"),
+    ],
+)
+def test_generic_cues(text: str, expected: str) -> None:
+    assert any(d == "generic" and c == expected for _, d, c in cues_of(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ukraine Fires First Long-Range US Missiles into Russia",  # "range" alone is no cue
+        "a fight between Russian and Ukrainian troops near Bakhmut",  # two sides: no mutual
+        "He said it was mine.",
+        "Ukrainian troops had entered Kupyansk after the Russian forces fled",
+    ],
+)
+def test_no_fratricide_cue(text: str) -> None:
+    found = cues_of(text)
+    assert not {c for c in found if c[1] in ("fratricide", "generic")}
+    assert ("mine", "mechanism", "mine_uxo") not in found
+
+
+def test_longest_match_wins_within_a_dimension() -> None:
+    found = cues_of("the jet was shot down by a SAM")
+    assert ("shot down", "mechanism", "air_defence") in found
+    assert ("shot", "mechanism", "direct_fire") not in found
+    assert ("SAM", "mechanism", "air_defence") in found
+    assert ("sam", "mechanism", "air_defence") not in cues_of("sam said")
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_seed_spans_are_exact(path: Path) -> None:
+    doc = Doc(path.read_text(encoding="utf-8"))
+    spans = find_cues(doc)
+    assert spans == sorted(spans, key=lambda s: (s.start, s.end, s.value.dimension, s.value.code))
+    for span in spans:
+        quote = doc.quote(span)
+        assert quote and quote == quote.strip() and "\n" not in quote
+        assert span.label == "cue" and span.stage == "cues"
+        assert isinstance(span.value, Cue)
+
+
+@pytest.mark.parametrize(
+    ("name", "fratricide"),
+    [("000", True), ("001", True), ("002", False), ("003", False), ("004", True)],
+)
+def test_seeds_with_and_without_fratricide(name: str, fratricide: bool) -> None:
+    (path,) = SEEDS.glob(f"{name}_*.txt")
+    found = find_cues(Doc(path.read_text(encoding="utf-8")))
+    assert any(s.value.dimension == "fratricide" for s in found) is fratricide
+
+
+def test_rules_are_validated(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError):
+        CueRule(dimension="cause", code="bad_luck", patterns=["oops"])
+    with pytest.raises(ValidationError):
+        CueRule.model_validate({"dimension": "cause", "code": "fear", "patterns": ["x"], "x": 1})
+    with pytest.raises(ValidationError):
+        CueRule(dimension="generic", code="recurrent", patterns=["(unclosed"])
+    path = tmp_path / "cues.yaml"
+    path.write_text("cues:\n  - {dimension: intent, code: deliberate, patterns: [on purpose]}\n")
+    (rule,) = read_rules(path)
+    assert rule.cue == Cue("intent", "deliberate")
+    assert rule.regex.search("done on-purpose")

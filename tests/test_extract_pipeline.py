@@ -1,0 +1,154 @@
+"""The whole extractor on the seed articles: incidents found, fields right, quotes exact."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from incidents.errors import InputError
+from incidents.extract.pipeline import Extraction, Extractor
+from incidents.extract.registry import StageSpec, check_order, stages
+from incidents.schema import CasualtyKind, Incident
+from tests.conftest import ROOT
+
+SEEDS = ROOT / "data" / "seeds"
+
+
+def _seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+@pytest.fixture(scope="module")
+def seed001(extractor: Extractor) -> Extraction:
+    return extractor.extract(_seed("001"), published=date(2024, 1, 9), outlet="Kyiv Post")
+
+
+def _find(drafts: list[Incident], word: str) -> Incident:
+    matches = [
+        d for d in drafts if any(word in e.quote for e in d.evidence if e.field == "incident")
+    ]
+    assert len(matches) == 1, (word, [d.title for d in drafts])
+    return matches[0]
+
+
+def test_seed_001_has_its_incidents(seed001: Extraction) -> None:
+    drafts = seed001.drafts
+    assert 5 <= len(drafts) <= 7
+    kuzminsky = _find(drafts, "paratroopers undergoing training")
+    assert kuzminsky.location.admin1 == "RU-ROS"
+    assert kuzminsky.claims[0].total(CasualtyKind.KILLED) == 2
+    assert kuzminsky.claims[0].claimant == "NEXTA"
+    assert kuzminsky.mechanism.value == "air_defence" and kuzminsky.context.value == "training"
+    assert "ZU-23-2" in kuzminsky.weapons
+
+    opytne = _find(drafts, "27 Russian soldiers")
+    assert (opytne.date.start, opytne.date.end, opytne.date.precision.value) == (
+        date(2023, 9, 1),
+        date(2023, 9, 30),
+        "month",
+    )
+    assert opytne.location.gazetteer_id == "geonames:9113127"  # the Opytne by Donetsk airport
+    assert opytne.claims[0].total(CasualtyKind.KILLED) == 27
+    assert opytne.claims[0].total(CasualtyKind.WOUNDED) == 34
+
+    su25 = _find(drafts, "Su-25")
+    assert str(su25.date) == "2023-12" and "Su-25" in su25.weapons
+
+    rubizhne = _find(drafts, "Rubizhne")
+    assert rubizhne.date.start == rubizhne.date.end == date(2024, 1, 9)
+    assert rubizhne.location.gazetteer_id == "geonames:695274"
+    assert "FAB-250" in rubizhne.weapons
+
+    belgorod = _find(drafts, "Belgorod")
+    assert str(belgorod.date) == "2023-04"
+    assert belgorod.location.gazetteer_id == "geonames:578072"
+    assert belgorod.verification.value == "admitted"
+    zero = [f for f in belgorod.claims[0].casualties if f.population.value == "civilian"]
+    assert {(f.kind.value, f.best) for f in zero} == {("killed", 0), ("wounded", 0)}
+
+
+def test_weapon_names_and_counts_never_become_dates(seed001: Extraction) -> None:
+    for draft in seed001.drafts:
+        assert draft.date.start.year in (2023, 2024)
+    phrases = [e.quote for d in seed001.drafts for e in d.evidence if e.field == "date"]
+    assert not any("Su-" in p or "FAB" in p or "27" in p for p in phrases)
+
+
+def test_every_quote_is_the_text_at_its_offsets(seed001: Extraction) -> None:
+    text = seed001.source.text or ""
+    evidence = [e for d in seed001.drafts for e in d.evidence]
+    assert len(evidence) > 30
+    for e in evidence:
+        assert text[e.start : e.end] == e.quote
+        assert 0 < e.confidence <= 1
+
+
+@pytest.mark.parametrize("prefix", ["002", "003"])
+def test_articles_without_fratricide_give_no_incident(extractor: Extractor, prefix: str) -> None:
+    assert extractor.extract(_seed(prefix), published=date(2024, 11, 26)).drafts == []
+
+
+def test_seed_000_claim_and_attribution(extractor: Extractor) -> None:
+    result = extractor.extract(_seed("000"), published=date(2025, 11, 22))
+    assert len(result.drafts) == 1
+    draft = result.drafts[0]
+    assert draft.location.gazetteer_id == "geonames:703656"
+    claim = draft.claims[0]
+    assert claim.total(CasualtyKind.KILLED) == 5 and claim.total(CasualtyKind.WOUNDED) == 3
+    assert claim.claimant_side == "RU" and claim.affected_side == "UA"
+    assert claim.claimant_is_adversary is True
+    assert draft.same_side is True
+    assert "Tass" in claim.attribution
+
+
+def test_seed_004_wagner_claim_with_hedges(extractor: Extractor) -> None:
+    result = extractor.extract(_seed("004"), published=date(2023, 4, 23))
+    wagner = _find(result.drafts, "Wagner mercenaries killed each other")
+    assert wagner.intent.value == "deliberate"
+    assert "unit_dispute" in [c.value for c in wagner.claims[0].claimed_causes]
+    hedges = " ".join(wagner.claims[0].hedges)
+    assert "could not independently verify" in hedges
+    assert wagner.claims[0].claimant_side == "UA"
+    assert wagner.verification.value == "single_adversary_claim"
+
+
+def test_publication_date_printed_in_the_text_is_used(extractor: Extractor) -> None:
+    text = "date 2024-11-26 Today, Russian artillery fired on its own positions near Kupiansk."
+    result = extractor.extract(text)
+    assert result.source.published == date(2024, 11, 26)
+    assert result.drafts[0].date.start == date(2024, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("   \n ", "empty"), ("a\x00b", "NUL"), ("x" * 200_001, "limit")],
+)
+def test_bad_articles(extractor: Extractor, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        extractor.extract(text)
+
+
+def test_registry_is_the_one_ordered_list(extractor: Extractor) -> None:
+    names = [s.name for s in extractor.pipeline]
+    assert names[0] == "segment" and len(set(names)) == len(names)
+    check_order(extractor.pipeline)
+    bad = [
+        StageSpec("late", lambda d: [], frozenset({"nothing"}), frozenset()),
+        *stages(lambda d: []),
+    ]
+    with pytest.raises(ValueError, match="needs"):
+        check_order(bad)
+
+
+def test_stages_are_pure(extractor: Extractor, tmp_path: Path) -> None:
+    text = _seed("001")
+    first = extractor.analyse(text, date(2024, 1, 9))
+    second = extractor.analyse(text, date(2024, 1, 9))
+    assert first.spans == second.spans

@@ -348,7 +348,8 @@ Side = Annotated[str, AfterValidator(_side)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
 Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_clean_text)]
 ShortText = Annotated[Text, Field(min_length=1, max_length=500)]
-LongText = Annotated[Text, Field(max_length=_MAX_TEXT)]
+# Long text is kept verbatim: evidence offsets point into it, so not even edges are trimmed.
+LongText = Annotated[str, AfterValidator(_clean_text), Field(max_length=_MAX_TEXT)]
 Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
 
 

@@ -152,3 +152,49 @@ def test_stages_are_pure(extractor: Extractor, tmp_path: Path) -> None:
     first = extractor.analyse(text, date(2024, 1, 9))
     second = extractor.analyse(text, date(2024, 1, 9))
     assert first.spans == second.spans
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (
+            "'Friendly fire' RAF crew are dead\n"
+            "An RAF pilot and his navigator were killed when a US Patriot missile battery shot "
+            "down their Tornado warplane as it flew back to Kuwait.",
+            date(2003, 3, 23),
+            [(2, "Patriot")],
+        ),
+        (
+            "At least 20 soldiers were killed by friendly fire or accidents during the ground "
+            "operation in the Gaza Strip, the army said.",
+            date(2023, 12, 12),
+            [],
+        ),
+        (
+            "Sergeant First Class John Smith was killed by friendly fire near Kandahar on "
+            "4 June 2010, when a US helicopter mistook his patrol for insurgents.",
+            date(2010, 6, 10),
+            [(1, None)],
+        ),
+        (
+            "Friendly fire is the term for fire on one's own forces; historians estimate that "
+            "it causes up to 20 per cent of casualties.",
+            date(2020, 1, 1),
+            [],
+        ),
+    ],
+    ids=["headline-lede", "aggregate", "named-soldier", "definition"],
+)
+def test_general_sentences(
+    extractor: Extractor, text: str, published: date, expected: list[tuple[int, str | None]]
+) -> None:
+    drafts = extractor.extract(text, published=published).drafts
+    got = [(d.claims[0].total(CasualtyKind.KILLED), next(iter(d.weapons), None)) for d in drafts]
+    assert got == expected
+
+
+def test_allies_count_as_friendly() -> None:
+    from incidents.extract.assemble import friendly
+
+    assert friendly("US", "CA") and friendly("RU", "RU") and friendly("SA", "YE")
+    assert not friendly("RU", "UA") and not friendly("US", "IQ")

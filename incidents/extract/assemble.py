@@ -16,7 +16,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from importlib.resources import files
 from typing import Any
+
+import yaml
 
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
 from incidents.geo import haversine_km
@@ -126,7 +130,10 @@ class _Index:
 def _event_dates(index: _Index, i: int) -> list[Span]:
     """Dates in a sentence that date the event, not the report ("said on Sunday")."""
     out = []
+    published = index.doc.published
     for span in index.spans(i, "date"):
+        if published is not None and span.value.start > published:
+            continue  # an article cannot report what happens after it appears
         before = index.doc.text[max(index.sentences[i].start, span.start - 40) : span.start]
         after = index.doc.text[span.end : span.end + 60]
         if not _REPORTING.search(before) and not _REPORT_NOUN.search(after):
@@ -158,8 +165,9 @@ def _far_apart(a: list[PlaceMention], b: list[PlaceMention], km: float = 50) -> 
 
 
 def _weapons(index: _Index, i: int) -> set[str]:
-    # Only designations identify an event; "artillery" is in every other report.
-    return {s.value for s in index.spans(i, "weapon") if any(ch.isdigit() for ch in s.value)}
+    # Only named systems identify an event ("Su-34", "Tornado"); "artillery" is in every
+    # other report. The lexicon writes named systems capitalised, classes in lower case.
+    return {s.value for s in index.spans(i, "weapon") if s.value[:1].isupper()}
 
 
 def _clashing(index: _Index, i: int) -> set[str]:
@@ -167,6 +175,18 @@ def _clashing(index: _Index, i: int) -> set[str]:
     return {
         s.value.actor for s in index.spans(i, "actor") if s.value.actor and s.value.role == "both"
     }
+
+
+@cache
+def _alliances() -> list[frozenset[str]]:
+    raw = files("incidents.extract").joinpath("lexicons/alliances.yaml").read_text("utf-8")
+    data = yaml.safe_load(raw)
+    return [frozenset(str(c) for c in members) for members in data["alliances"].values()]
+
+
+def friendly(a: str, b: str) -> bool:
+    """The same side, or allies in a listed alliance or coalition."""
+    return a == b or any(a in group and b in group for group in _alliances())
 
 
 def _is_trigger(index: _Index, i: int) -> bool:
@@ -177,7 +197,11 @@ def _is_trigger(index: _Index, i: int) -> bool:
     hit_sides = {a.side for a in actors if a.role in ("hit",) and a.side}
     mutual_actors = roles["both"] >= 1 and "mutual" in fratricide
     same_side = bool(firing_sides & hit_sides) and bool(fratricide)
-    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side
+    # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
+    allied = any(friendly(f, h) for f in firing_sides for h in hit_sides) and bool(
+        fratricide or index.cues(i, "intent") or index.spans(i, "casualty")
+    )
+    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied
     if not specific and not ("explicit" in fratricide and not index.cues(i, "generic")):
         return False
     # Talk of friendly fire in general (totals, habits, definitions) is no event, unless the
@@ -261,8 +285,13 @@ def group_sentences(index: _Index) -> list[_Group]:
             if home is None and near and not fresh and last_group is not None:
                 # A nearby sentence continues the incident unless it brings anchors of its
                 # own (date, town, designation) to an incident that already has some.
-                continuing = not _has_anchor(index, [i]) or not _has_anchor(
-                    index, last_group.triggers
+                continuing = (
+                    (
+                        i - last_trigger <= 2
+                        and index.paragraph_of[i] == index.paragraph_of[last_trigger]
+                    )
+                    or not _has_anchor(index, [i])
+                    or not _has_anchor(index, last_group.triggers)
                 )
                 if continuing and not _conflicts(index, last_group, i):
                     home = last_group
@@ -280,16 +309,42 @@ def group_sentences(index: _Index) -> list[_Group]:
         ):
             last_group.context.append(i)
         elif (
-            # The figures often follow in the next sentence: "The strikes killed seven soldiers".
+            # The figures often follow in the next sentence: "The strikes killed seven soldiers",
+            # also after a headline line.
             last_group is not None
             and i - last_trigger <= 2
-            and index.spans(i, "casualty")
+            and (index.spans(i, "casualty") or _has_anchor(index, [i]) and i == last_trigger + 1)
             and not _NEW_EVENT.search(index.text(i))
             and not index.cues(i, "generic")
             and not _conflicts(index, last_group, i)
         ):
             last_group.context.append(i)
+    _lede(index, groups)
+    _backfill(index, groups)
     return groups
+
+
+def _lede(index: _Index, groups: list[_Group]) -> None:
+    """A headline saying "friendly fire" makes the first concrete sentence after it the event."""
+    if groups or not index.sentences or not index.cues(0, "fratricide") or index.cues(0, "generic"):
+        return
+    for i in range(1, min(len(index.sentences), 6)):
+        actors = [a for a in index.spans(i, "actor") if a.value.role in ("firing", "hit", "both")]
+        if index.spans(i, "casualty") or (actors and _concrete(index, i)):
+            groups.append(_Group(triggers=[i], context=[0]))
+            return
+
+
+def _backfill(index: _Index, groups: list[_Group]) -> None:
+    """Sentences elsewhere that name the same system or town and give figures join their incident."""
+    taken = {i for g in groups for i in g.sentences}
+    for i in range(len(index.sentences)):
+        if i in taken or not index.spans(i, "casualty") or index.cues(i, "generic"):
+            continue
+        homes = [g for g in groups if _shares_anchor(index, g, i) and not _conflicts(index, g, i)]
+        if len(homes) == 1:
+            homes[0].context.append(i)
+            taken.add(i)
 
 
 # --------------------------------------------------------------------------- fields
@@ -323,6 +378,14 @@ def _pick_date(index: _Index, group: _Group) -> Span | None:
             dates = _event_dates(index, i)
             if dates:
                 return dates[0]
+    # The scene's date is often given once, a sentence or two before ("On 21 June 1917 ...").
+    first = group.sentences[0]
+    for j in range(first - 1, max(first - 4, -1), -1):
+        dates = _event_dates(index, j)
+        if dates and not index.cues(j, "generic"):
+            return Span(
+                dates[-1].start, dates[-1].end, "date", dates[-1].value, dates[-1].stage, 0.4
+            )
     return None
 
 
@@ -332,10 +395,12 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
         return None
     trigger_set = set(group.triggers)
 
-    def rank(span: Span) -> tuple[int, int, int]:
+    def rank(span: Span) -> tuple[int, int, int, int]:
+        # Where the event sentences say it happened beats a town named in passing nearby.
         value: PlaceMention = span.value
         in_trigger = 0 if index.doc.sentence_index(span.start) in trigger_set else 1
-        return (_PRECISION_RANK.get(value.precision, 5), in_trigger, span.start)
+        specific = 0 if value.precision in ("exact_site", "town", "admin2", "admin1") else 1
+        return (specific, in_trigger, _PRECISION_RANK.get(value.precision, 5), span.start)
 
     best = min(places, key=rank)
     return best if best.value.precision != "country" or len(places) == 1 else best

@@ -335,4 +335,40 @@ def find_casualties(doc: Doc) -> list[Span]:
             figure = CasualtyFigure(kind=kind, population=population, low=low, best=best, high=high)
             spans.append(Span(hit.start, hit.end, LABEL, figure, STAGE, hit.confidence))
         previous = (hit.end, population)
-    return spans
+    return spans + _people_named(text, spans)
+
+
+# "Sergeant First Class Arno J. Voigt was killed", "L/Cpl Hull was killed": one person, by
+# name or rank; "a pilot and his navigator were killed": two. Only where no count was read.
+_RANKS = (
+    r"(?:Private|Pvt|Pte|Corporal|Cpl|L/Cpl|Lance|Sergeant|Sgt|Staff|First|Class|Specialist|"
+    r"Spc|Lieutenant|Lt|Captain|Capt|Major|Maj|Colonel|Col|General|Gen|Commander|Cdr|Lt\.|"
+    r"Marine|Airman|Seaman|Petty|Officer|Trooper|Gunner|Rifleman|Sapper|Bombardier|Warrant)"
+)
+_NAMED = re.compile(
+    rf"(?:\b(?:{_RANKS}\.?[^\S\n]+)+)?\b[A-Z][a-z'’-]+(?:[^\S\n]+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{0,3}}"
+    rf"(?P<verb>[^\S\n]+(?:was|had been|has been)[^\S\n]+(?:\w+ly[^\S\n]+)?(?:killed|shot dead|shot and killed|fatally (?:shot|wounded)))\b"
+)
+_PAIR = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he)[^\S\n]+(?:[\w-]+[^\S\n]+)?(?:pilot|soldier|officer|gunner|driver|sailor|airman|marine)"
+    r"[^\S\n]+and[^\S\n]+(?:his|her|their|a|the)[^\S\n]+(?:[\w-]+[^\S\n]+)?(?:navigator|co-pilot|copilot|gunner|"
+    r"driver|comrade|colleague|interpreter|crewman|observer)[^\S\n]+were[^\S\n]+(?:\w+ly[^\S\n]+)?killed\b"
+)
+_NOT_A_PERSON = re.compile(r"^(?:The|This|That|It|He|She|They|No|One|Nobody|Everyone|Who)\b")
+
+
+def _people_named(text: str, found: list[Span]) -> list[Span]:
+    extra: list[Span] = []
+    for pattern, count in ((_NAMED, 1), (_PAIR, 2)):
+        for m in pattern.finditer(text):
+            if _NOT_A_PERSON.match(m.group()) or any(
+                s.start < m.end() and m.start() < s.end for s in [*found, *extra]
+            ):
+                continue
+            military = bool(re.search(_RANKS, m.group())) or count == 2
+            population = Population.MILITARY if military else Population.UNKNOWN
+            figure = CasualtyFigure(
+                kind=CasualtyKind.KILLED, population=population, low=count, best=count, high=count
+            )
+            extra.append(Span(m.start(), m.end(), LABEL, figure, STAGE, 0.6))
+    return extra

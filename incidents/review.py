@@ -21,6 +21,7 @@ from incidents.schema import (
     IncidentDate,
     Location,
     ReviewStatus,
+    Source,
 )
 
 SKIP = "-"
@@ -230,8 +231,7 @@ def manual_incident(
     place: str,
     killed: str,
     wounded: str,
-    template: Incident | None,
-    source: Any,
+    source: Source,
 ) -> Incident:
     """A missed incident the researcher adds by hand, citing the same article."""
     data: dict[str, Any] = {

@@ -27,6 +27,7 @@ from incidents.schema import (
 )
 
 if TYPE_CHECKING:
+    from incidents.dedupe import Duplicate
     from incidents.extract.places import UserPlace
 
 
@@ -309,8 +310,8 @@ def add_user_place(
     return gid
 
 
-def user_places(engine: Engine) -> list[tuple[str, Location]]:
-    """Places users added, as (gazetteer id, location)."""
+def user_places(engine: Engine) -> list[tuple[str, Location, list[str]]]:
+    """Places users added: (gazetteer id, location, every name it goes by)."""
     with session_scope(engine) as session:
         return [
             (
@@ -324,6 +325,7 @@ def user_places(engine: Engine) -> list[tuple[str, Location]]:
                     longitude=p.longitude,
                     precision=LocationPrecision.EXACT_SITE,
                 ),
+                [n.name for n in p.names],
             )
             for p in repo.list_places(session, origin="user")
         ]
@@ -334,25 +336,24 @@ def extraction_places(engine: Engine) -> list[UserPlace]:
     from incidents.extract.document import PlaceMention
     from incidents.extract.places import UserPlace
 
-    with session_scope(engine) as session:
-        return [
-            UserPlace(
-                names=tuple(n.name for n in p.names),
-                mention=PlaceMention(
-                    name=p.name,
-                    gazetteer_id=p.gazetteer_id,
-                    country=p.country,
-                    admin1=p.admin1,
-                    latitude=p.latitude,
-                    longitude=p.longitude,
-                    precision="exact_site",
-                ),
-            )
-            for p in repo.list_places(session, origin="user")
-        ]
+    return [
+        UserPlace(
+            names=tuple(names),
+            mention=PlaceMention(
+                name=loc.name or gid,
+                gazetteer_id=gid,
+                country=loc.country,
+                admin1=loc.admin1,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                precision=loc.precision.value,
+            ),
+        )
+        for gid, loc, names in user_places(engine)
+    ]
 
 
-def find_duplicates(engine: Engine, incident: Incident, *, limit: int = 5) -> list[Any]:
+def find_duplicates(engine: Engine, incident: Incident, *, limit: int = 5) -> list[Duplicate]:
     """Stored incidents that are likely the same event as ``incident``, best first."""
     from incidents.dedupe import rank_duplicates, search_window
 

@@ -202,3 +202,32 @@ def test_eval_reports_scores(cli: Invoke) -> None:
     assert set(rows) == {"incident detection", "date", "place", "killed", "wounded"}
     assert data["false_on_empty"] == 0
     assert rows["incident detection"]["f1"] >= 0.8
+
+
+def test_user_places_take_part_in_matching(cli: Invoke) -> None:
+    added = cli(
+        "places",
+        "add",
+        "Kuzminsky military training range",
+        "--lat",
+        "47.4",
+        "--lon",
+        "40.1",
+        "--country",
+        "RU",
+        "--region",
+        "Rostov region",
+    )
+    assert added.exit_code == 0
+    drafts = json.loads(cli("extract", str(S001), "--published", "2024-01-09", "--json").stdout)
+    kuzminsky = next(d for d in drafts if "paratroopers undergoing training" in d["title"])
+    assert kuzminsky["location"]["gazetteer_id"] == "user:kuzminsky-military-training-range"
+    assert kuzminsky["location"]["precision"] == "exact_site"
+
+
+def test_ambiguous_places_are_flagged(cli: Invoke) -> None:
+    drafts = json.loads(cli("extract", str(S001), "--published", "2024-01-09", "--json").stdout)
+    opytne = next(d for d in drafts if d["location"].get("name") == "Opytne")
+    assert "ambiguous" in opytne["notes"] and "geonames:810695" in opytne["notes"]
+    place_evidence = next(e for e in opytne["evidence"] if e["field"] == "location")
+    assert place_evidence["confidence"] <= 0.5

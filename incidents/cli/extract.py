@@ -6,11 +6,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from incidents.cli import State
+
+if TYPE_CHECKING:
+    from incidents.extract.pipeline import Extraction
 
 PublishedOption = Annotated[
     str | None, typer.Option("--published", help="Publication date YYYY-MM-DD (relative dates).")
@@ -53,7 +56,7 @@ def run_extraction(
     outlet: str | None,
     title: str | None,
     lang: str | None,
-) -> object:
+) -> Extraction:
     """Read the article and run the extractor with the user's places."""
     from incidents import services
     from incidents.extract.pipeline import Extractor, check_article
@@ -81,13 +84,11 @@ def extract(
     """Propose draft incidents from an article, each value with its quote and confidence."""
     from incidents.cli import render
     from incidents.exchange.documents import dump_yaml
-    from incidents.extract.pipeline import Extraction
 
     state: State = ctx.obj
     result = run_extraction(
         state, file, published=published, url=url, outlet=outlet, title=title, lang=lang
     )
-    assert isinstance(result, Extraction)
     if as_json:
         sys.stdout.write(
             json.dumps([d.model_dump(mode="json") for d in result.drafts], indent=2) + "\n"

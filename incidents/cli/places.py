@@ -56,5 +56,5 @@ def list_(ctx: typer.Context) -> None:
             f"{loc.name} ({loc.country}{', ' + loc.admin1 if loc.admin1 else ''}) "
             f"{loc.latitude}, {loc.longitude}",
         )
-        for gid, loc in services.user_places(state.engine())
+        for gid, loc, _names in services.user_places(state.engine())
     )

@@ -15,6 +15,7 @@ from incidents.exchange.flat import flat_row
 from incidents.schema import HistoryEntry, Incident, IncidentRecord
 
 if TYPE_CHECKING:
+    from incidents.dedupe import Duplicate
     from incidents.extract.evaluate import Report
 
 
@@ -233,6 +234,8 @@ def drafts(items: list[Incident]) -> None:
             if fld not in cited:
                 table.add_row(fld, escape(values[fld]), "[dim](not in the text)[/]", "", "0.00")
         console.print(table)
+        if draft.notes:
+            console.print(f"[yellow]Note:[/] {escape(draft.notes)}")
 
 
 def _draft_values(draft: Incident) -> dict[str, str]:
@@ -327,7 +330,7 @@ def article(text: str, items: list[Incident]) -> None:
     _console().print(Panel(styled, title=f"{len(items)} draft(s) found", expand=True))
 
 
-def duplicates(draft: Incident, found: list[Any]) -> None:
+def duplicates(draft: Incident, found: list[Duplicate]) -> None:
     """List likely duplicates of a draft."""
     table = Table(title=f"Possible duplicates of: {escape(draft.title[:80])}", header_style="bold")
     for column in ("#", "ID", "Date", "Place", "Score", "Why"):

@@ -36,13 +36,11 @@ def review(
     from incidents import services
     from incidents.cli import render
     from incidents.errors import ConflictError, IncidentsError
-    from incidents.extract.pipeline import Extraction
 
     state: State = ctx.obj
     result = run_extraction(
         state, file, published=published, url=url, outlet=outlet, title=title, lang=lang
     )
-    assert isinstance(result, Extraction)
     engine = state.engine()
     owner = services.source_owner(engine, result.source.sha256 or "")
     if owner is not None:
@@ -80,7 +78,6 @@ def review(
                     place=_ask("  place (name, geonames:ID, admin1:CODE or empty)", ""),
                     killed=_ask("  killed (e.g. military:3, or empty)", ""),
                     wounded=_ask("  wounded (e.g. civilian:2, or empty)", ""),
-                    template=None,
                     source=result.source,
                 )
             )

@@ -445,6 +445,7 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
             resolved_against=fallback,
         )
 
+    notes: list[str] = []
     location = Location()
     place_span = _pick_place(index, group)
     if place_span is not None:
@@ -460,6 +461,11 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
             precision=p.precision,
         )
         b.cite("location", place_span)
+        if p.alternatives:
+            notes.append(
+                f"place {doc.quote(place_span)!r} is ambiguous: chose {p.gazetteer_id}; "
+                f"also {', '.join(p.alternatives)}"
+            )
 
     actor_spans = _unique(
         (a for i in group.triggers for a in index.spans(i, "actor")),
@@ -570,6 +576,7 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
         claims=[claim],
         verification=verification,
         evidence=b.evidence,
+        notes="\n".join(notes) or None,
     )
 
 

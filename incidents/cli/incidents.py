@@ -6,18 +6,13 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from incidents.cli import State
-from incidents.schema import (
-    Cause,
-    Intent,
-    Mechanism,
-    ReviewStatus,
-    Verification,
-)
+from incidents.cli.filters import filter_options
+from incidents.schema import IncidentFilter
 
 
 class OutputFormat(StrEnum):
@@ -96,80 +91,18 @@ def show(
         raise typer.BadParameter("use card, yaml or json", param_hint="--format")
 
 
-def _near(value: str | None) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    try:
-        lat, lon = (float(x) for x in value.split(","))
-    except ValueError:
-        raise typer.BadParameter("use LAT,LON, e.g. 49.71,37.62", param_hint="--near") from None
-    return lat, lon
-
-
+@filter_options
 def list_(
     ctx: typer.Context,
-    country: Annotated[str | None, typer.Option(help="ISO country code.")] = None,
-    region: Annotated[
-        str | None, typer.Option(help="Admin1 region in any common spelling.")
-    ] = None,
-    place: Annotated[str | None, typer.Option(help="Place name in any known spelling.")] = None,
-    near: Annotated[str | None, typer.Option(help="LAT,LON centre of a radius search.")] = None,
-    radius: Annotated[float, typer.Option(help="Radius in km for --near.")] = 25.0,
-    since: Annotated[
-        str | None, typer.Option(help="Earliest date (YYYY-MM-DD); spans overlap.")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="Latest date (YYYY-MM-DD).")] = None,
-    intent: Annotated[Intent | None, typer.Option(help="Intent code.")] = None,
-    mechanism: Annotated[Mechanism | None, typer.Option(help="Mechanism code.")] = None,
-    cause: Annotated[Cause | None, typer.Option(help="Claimed or assessed cause.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Actor name or alias.")] = None,
-    side: Annotated[str | None, typer.Option(help="Side of any involved unit (ISO code).")] = None,
-    claimant: Annotated[str | None, typer.Option(help="Who made a claim (substring).")] = None,
-    verification: Annotated[Verification | None, typer.Option(help="Verification grade.")] = None,
-    review: Annotated[ReviewStatus | None, typer.Option(help="draft or reviewed.")] = None,
-    min_killed: Annotated[
-        int | None, typer.Option(help="At least this many killed in a claim.")
-    ] = None,
-    text: Annotated[
-        str | None, typer.Option(help="Full-text search in summaries, quotes, sources.")
-    ] = None,
-    deleted: Annotated[
-        bool, typer.Option("--include-deleted", help="Include deleted incidents.")
-    ] = False,
-    sort: Annotated[str, typer.Option(help="date, -date, id, -id, killed or -killed.")] = "date",
-    limit: Annotated[int | None, typer.Option(help="At most this many incidents.")] = None,
+    flt: IncidentFilter,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List incidents matching every given filter."""
     from incidents import services
     from incidents.cli import render
     from incidents.exchange.flat import csv_lines
-    from incidents.schema import IncidentFilter
 
     state: State = ctx.obj
-    params: dict[str, Any] = {
-        "country": country,
-        "region": region,
-        "place": place,
-        "near": _near(near),
-        "radius_km": radius,
-        "since": since,
-        "until": until,
-        "intent": intent,
-        "mechanism": mechanism,
-        "cause": cause,
-        "actor": actor,
-        "side": side,
-        "claimant": claimant,
-        "verification": verification,
-        "review_status": review,
-        "min_killed": min_killed,
-        "text": text,
-        "include_deleted": deleted,
-        "sort": sort,
-        "limit": limit,
-    }
-    flt = IncidentFilter.model_validate({k: v for k, v in params.items() if v is not None})
     records = services.list_incidents(state.engine(), flt)
     if fmt is OutputFormat.TABLE:
         render.incidents_table(records)

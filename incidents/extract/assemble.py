@@ -196,7 +196,11 @@ def _is_trigger(index: _Index, i: int) -> bool:
     firing_sides = {a.side for a in actors if a.role in ("firing",) and a.side}
     hit_sides = {a.side for a in actors if a.role in ("hit",) and a.side}
     mutual_actors = roles["both"] >= 1 and "mutual" in fratricide
-    same_side = bool(firing_sides & hit_sides) and bool(fratricide)
+    # One side firing on itself, read from the fire verbs ("British platoons fired on British
+    # troops"), is fratricide even when the text never says so.
+    same_side = bool(firing_sides & hit_sides) and bool(
+        fratricide or index.cues(i, "intent") or index.spans(i, "casualty")
+    )
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
     allied = any(friendly(f, h) for f in firing_sides for h in hit_sides) and bool(
         fratricide or index.cues(i, "intent") or index.spans(i, "casualty")

@@ -745,6 +745,11 @@ class Incident(Model):
                 claim.__dict__["source"] = refs[0]
             elif claim.source not in refs:
                 raise ValueError(f"claims.{i}.source: {claim.source!r} is not one of {refs}")
+        cited = {c.source for c in self.claims}
+        for i, ref in enumerate(refs):
+            # Sources are stored through the claims that cite them; an uncited one would vanish.
+            if ref not in cited:
+                raise ValueError(f"sources.{i}: {ref!r} is cited by no claim; add a claim for it")
         texts = {s.ref: s.text for s in self.sources}
         for i, ev in enumerate(self.evidence):
             ref = ev.source if ev.source is not None else (refs[0] if len(refs) == 1 else None)

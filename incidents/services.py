@@ -141,7 +141,8 @@ def _history_dump(incident: Incident) -> dict[str, Any]:
     )
 
 
-def _store_new(session: Session, incident: Incident, user: str) -> str:
+def store_new(session: Session, incident: Incident, user: str) -> str:
+    """Store a new incident in the caller's transaction; returns its public id."""
     location, place = resolve_location(session, incident.location)
     incident = incident.model_copy(update={"location": location})
     public_id = incident.id or repo.next_public_id(session, incident.date.start.year)
@@ -171,7 +172,7 @@ def add_incidents(
                     continue
                 raise ConflictError(f"incident {incident.id} already exists; use `incidents edit`")
             try:
-                result.added.append(_store_new(session, incident, user))
+                result.added.append(store_new(session, incident, user))
             except IntegrityError as exc:
                 raise ConflictError(f"cannot store {incident.title!r}: {exc.orig}") from None
     return result
@@ -202,18 +203,29 @@ def update_incident(
                 f"{row.public_id} was changed by someone else (version {row.version}, "
                 f"you edited {expected_version}); re-open it and edit again"
             )
-        before = repo.incident_to_schema(row).document()
-        location, place = resolve_location(session, incident.location)
-        incident = incident.model_copy(update={"location": location, "id": row.public_id})
-        changes = _diff(_history_dump(before), _history_dump(incident))
-        if not changes:
-            return repo.incident_to_schema(row)
-        repo.write_incident(session, row, incident, place)
-        row.version += 1
-        row.updated_at = repo.now()
-        repo.add_history(session, row, user=user, action="update", changes=changes, reason=reason)
-        session.flush()
+        replace_incident(session, row, incident, user=user, reason=reason)
         return repo.incident_to_schema(row)
+
+
+def replace_incident(
+    session: Session, row: IncidentRow, incident: Incident, *, user: str, reason: str | None
+) -> dict[str, Any]:
+    """Write a new version of a stored incident in the caller's transaction.
+
+    Returns the changes recorded in the history (empty, and nothing written, if none).
+    """
+    before = repo.incident_to_schema(row).document()
+    location, place = resolve_location(session, incident.location)
+    incident = incident.model_copy(update={"location": location, "id": row.public_id})
+    changes = _diff(_history_dump(before), _history_dump(incident))
+    if not changes:
+        return changes
+    repo.write_incident(session, row, incident, place)
+    row.version += 1
+    row.updated_at = repo.now()
+    repo.add_history(session, row, user=user, action="update", changes=changes, reason=reason)
+    session.flush()
+    return changes
 
 
 def delete_incident(engine: Engine, public_id: str, *, user: str, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,18 @@ def test_quickstart_query(sample: Invoke) -> None:
     )
     assert {r["location"]["admin1"] for r in rows} >= {"UA-63", "UA-14", "UA-09"}
     assert all(r["date"]["end"] >= "2023-01-01" for r in rows)
+
+
+def test_editing_an_incident_with_causes_and_actors(sample: Invoke, tmp_path: Path) -> None:
+    doc = sample("show", "FF-2023-0001", "--format", "yaml").stdout
+    assert "assessed_causes" in doc and "actors" in doc
+    path = tmp_path / "e.yaml"
+    path.write_text(
+        doc.replace("review_status: reviewed", "review_status: draft"), encoding="utf-8"
+    )
+    result = sample("edit", "FF-2023-0001", "--file", str(path), "--reason", "recheck")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(sample("show", "FF-2023-0001", "--format", "json").stdout)
+    assert data["review_status"] == "draft" and data["assessed_causes"]
+    again = sample("edit", "FF-2023-0001", "--file", str(path))
+    assert "no change" in again.stderr

@@ -190,3 +190,9 @@ def test_filter_validation() -> None:
         IncidentFilter(since=date(2024, 1, 1), until=date(2023, 1, 1))
     with pytest.raises(ValidationError, match="latitude,longitude"):
         IncidentFilter(near=(95.0, 0.0))
+
+
+def test_every_source_must_be_cited_by_a_claim() -> None:
+    two = [{"ref": "a", "outlet": "O"}, {"ref": "b", "outlet": "P"}]
+    with pytest.raises(ValidationError, match="cited by no claim"):
+        Incident.model_validate(_incident(sources=two, claims=[{"source": "a"}]))

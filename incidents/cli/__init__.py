@@ -109,11 +109,14 @@ def root(
 
 
 def _register() -> None:
-    from incidents.cli import db, extract, incidents, places, review
+    from incidents.cli import analysis, db, export, extract, importing, incidents, places, review
 
     incidents.register(app)
     extract.register(app)
     review.register(app)
+    export.register(app)
+    importing.register(app)
+    analysis.register(app)
     app.add_typer(db.app, name="db")
     app.add_typer(places.app, name="places")
 

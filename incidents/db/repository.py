@@ -290,6 +290,12 @@ def write_incident(
     session: Session, row: IncidentRow, incident: Incident, place: PlaceRow | None
 ) -> None:
     """Copy an incident document onto a row, replacing its children."""
+    if row.id is not None:
+        # Old children go first: new rows reuse unique keys (incident, cause) the old hold,
+        # and the unit of work would insert before it deletes.
+        for children in (row.causes, row.weapons, row.tags, row.actors, row.claims, row.evidence):
+            children.clear()
+        session.flush()
     row.title = incident.title
     row.date_start = incident.date.start
     row.date_end = incident.date.end

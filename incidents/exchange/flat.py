@@ -1,65 +1,107 @@
-"""One flat row per incident, for tables and CSV; multi-valued cells joined by ``" | "``."""
+"""Flat rows for tables and CSV: one per incident (``flat_row``) or per claim (``claim_rows``).
+
+Columns come from ``incidents.exchange.dictionary``; multi-valued cells are joined by
+``SEPARATOR``. Casualty figures follow ``dictionary.CASUALTY_RULE``.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TextIO
 
-from incidents.schema import ActorRole, CasualtyKind, IncidentRecord, Stance
-
-SEPARATOR = " | "
-FLAT_COLUMNS = (
-    "id",
-    "title",
-    "date_start",
-    "date_end",
-    "date_precision",
-    "place_as_written",
-    "place",
-    "country",
-    "admin1",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "intent",
-    "mechanism",
-    "context",
-    "causes",
-    "weapons",
-    "firing",
-    "hit",
-    "same_side",
-    "killed",
-    "wounded",
-    "verification",
-    "review_status",
-    "claimants",
-    "sources",
+from incidents.exchange.dictionary import (
+    CASUALTY_KINDS,
+    CLAIM_COLUMNS,
+    FLAT_COLUMNS,
+    SEPARATOR,
 )
+from incidents.schema import (
+    ActorRole,
+    CasualtyFigure,
+    CasualtyKind,
+    Claim,
+    IncidentRecord,
+    Stance,
+)
+
+__all__ = [
+    "CLAIM_COLUMNS",
+    "FLAT_COLUMNS",
+    "SEPARATOR",
+    "claim_rows",
+    "csv_lines",
+    "flat_row",
+    "neutralize",
+    "write_csv",
+]
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Bounds = tuple[int, int, int]  # low, best, high
 
 
-def _max_total(record: IncidentRecord, kind: CasualtyKind) -> int | None:
-    totals = [
-        t
-        for c in record.claims
-        if c.stance is not Stance.DENIES and (t := c.total(kind)) is not None
+def _join(values: Iterable[str | None], *, unique: bool = False) -> str:
+    present = [v for v in values if v]
+    return SEPARATOR.join(dict.fromkeys(present) if unique else present)
+
+
+def _figure_bounds(fig: CasualtyFigure) -> Bounds:
+    """low/best/high of one figure; a missing bound is its best (see CASUALTY_RULE)."""
+    best = fig.value
+    low = fig.low if fig.low is not None else best
+    high = fig.high if fig.high is not None else best
+    return low, best, high
+
+
+def claim_bounds(claim: Claim, kind: CasualtyKind) -> Bounds | None:
+    """The claim's low/best/high for one kind, populations added up; None if it gives none."""
+    bounds = [_figure_bounds(f) for f in claim.casualties if f.kind is kind]
+    if not bounds:
+        return None
+    low, best, high = (sum(b[i] for b in bounds) for i in range(3))
+    return low, best, high
+
+
+def incident_bounds(claims: Iterable[Claim], kind: CasualtyKind) -> Bounds | None:
+    """Across non-denying claims: lowest low, highest best, highest high; None if unknown."""
+    found = [
+        b
+        for c in claims
+        if c.stance is not Stance.DENIES and (b := claim_bounds(c, kind)) is not None
     ]
-    return max(totals) if totals else None
+    if not found:
+        return None
+    return min(b[0] for b in found), max(b[1] for b in found), max(b[2] for b in found)
 
 
-def _actors(record: IncidentRecord, role: ActorRole) -> str:
-    return SEPARATOR.join(
-        a.actor or a.name_as_written for a in record.actors if a.role in (role, ActorRole.BOTH)
-    )
+def _casualty_cells(bounds_of: Mapping[str, Bounds | None]) -> dict[str, int | None]:
+    cells: dict[str, int | None] = {}
+    for kind in CASUALTY_KINDS:
+        bounds = bounds_of[kind]
+        low, best, high = bounds if bounds else (None, None, None)
+        cells.update({kind: best, f"{kind}_low": low, f"{kind}_high": high})
+    return cells
+
+
+def _roles(record: IncidentRecord, role: ActorRole) -> list[tuple[str, str | None]]:
+    """(normalised name, side) of the units with ``role`` or ``both``."""
+    return [
+        (a.actor or a.name_as_written, a.side)
+        for a in record.actors
+        if a.role in (role, ActorRole.BOTH)
+    ]
+
+
+def _bool(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
 
 
 def flat_row(record: IncidentRecord) -> dict[str, Any]:
-    """The flat columns of one incident (killed/wounded: highest figure among claims)."""
+    """The flat columns of one incident (``FLAT_COLUMNS``, in order)."""
     loc = record.location
-    causes = dict.fromkeys([*record.assessed_causes, *record.claimed_causes])
+    firing, hit = _roles(record, ActorRole.FIRING), _roles(record, ActorRole.HIT)
+    bounds = {k: incident_bounds(record.claims, CasualtyKind(k)) for k in CASUALTY_KINDS}
     return {
         "id": record.id,
         "title": record.title,
@@ -68,6 +110,7 @@ def flat_row(record: IncidentRecord) -> dict[str, Any]:
         "date_precision": record.date.precision.value,
         "place_as_written": loc.name_as_written,
         "place": loc.name,
+        "gazetteer_id": loc.gazetteer_id,
         "country": loc.country,
         "admin1": loc.admin1,
         "latitude": loc.latitude,
@@ -76,18 +119,51 @@ def flat_row(record: IncidentRecord) -> dict[str, Any]:
         "intent": record.intent.value,
         "mechanism": record.mechanism.value,
         "context": record.context.value,
-        "causes": SEPARATOR.join(c.value for c in causes),
-        "weapons": SEPARATOR.join(record.weapons),
-        "firing": _actors(record, ActorRole.FIRING),
-        "hit": _actors(record, ActorRole.HIT),
-        "same_side": record.same_side,
-        "killed": _max_total(record, CasualtyKind.KILLED),
-        "wounded": _max_total(record, CasualtyKind.WOUNDED),
+        "assessed_causes": _join(c.value for c in record.assessed_causes),
+        "claimed_causes": _join(c.value for c in record.claimed_causes),
+        "weapons": _join(record.weapons),
+        "firing": _join(name for name, _ in firing),
+        "firing_sides": _join((side for _, side in firing), unique=True),
+        "hit": _join(name for name, _ in hit),
+        "hit_sides": _join((side for _, side in hit), unique=True),
+        "same_side": _bool(record.same_side),
+        **_casualty_cells(bounds),
         "verification": record.verification.value,
         "review_status": record.review_status.value,
-        "claimants": SEPARATOR.join(dict.fromkeys(c.claimant for c in record.claims if c.claimant)),
-        "sources": SEPARATOR.join(s.url or s.outlet for s in record.sources),
+        "source_count": len(record.sources),
+        "sources": _join(s.url or s.outlet for s in record.sources),
+        "claimants": _join((c.claimant for c in record.claims), unique=True),
+        "tags": _join(record.tags),
+        "notes": record.notes,
     }
+
+
+def claim_rows(record: IncidentRecord) -> Iterator[dict[str, Any]]:
+    """One row per claim of the incident (``CLAIM_COLUMNS``, in order)."""
+    sources = {s.ref: s for s in record.sources}
+    for n, claim in enumerate(record.claims, start=1):
+        source = sources[claim.source or ""]
+        bounds = {k: claim_bounds(claim, CasualtyKind(k)) for k in CASUALTY_KINDS}
+        yield {
+            "claim_id": f"{record.id}/c{n}",
+            "incident_id": record.id,
+            "date_start": record.date.start.isoformat(),
+            "country": record.location.country,
+            "admin1": record.location.admin1,
+            "source_ref": source.ref,
+            "outlet": source.outlet,
+            "source_url": source.url,
+            "published": source.published.isoformat() if source.published else None,
+            "claimant": claim.claimant,
+            "claimant_side": claim.claimant_side,
+            "affected_side": claim.affected_side,
+            "claimant_is_adversary": _bool(claim.claimant_is_adversary),
+            "stance": claim.stance.value,
+            "claimed_causes": _join(c.value for c in claim.claimed_causes),
+            "hedges": _join(claim.hedges),
+            "attribution": _join(claim.attribution),
+            **_casualty_cells(bounds),
+        }
 
 
 def neutralize(value: Any) -> Any:
@@ -97,14 +173,51 @@ def neutralize(value: Any) -> Any:
     return value
 
 
+class RowWriter:
+    """A CSV writer for one table that optionally neutralises formulas."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str], *, raw: bool = False) -> None:
+        self._writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+        self._raw = raw
+
+    def header(self) -> None:
+        """Write the header line."""
+        self._writer.writeheader()
+
+    def row(self, row: Mapping[str, Any]) -> None:
+        """Write one row (text neutralised unless ``raw``)."""
+        self._writer.writerow(row if self._raw else {k: neutralize(v) for k, v in row.items()})
+
+
+def write_csv(
+    records: Iterable[IncidentRecord],
+    out: TextIO,
+    *,
+    per_claim: bool = False,
+    excel: bool = False,
+    raw: bool = False,
+) -> int:
+    """Stream a flat CSV (one row per incident, or per claim) to ``out``; return incidents."""
+    if excel:
+        out.write("\ufeff")
+    writer = RowWriter(out, CLAIM_COLUMNS if per_claim else FLAT_COLUMNS, raw=raw)
+    writer.header()
+    count = 0
+    for record in records:
+        for row in claim_rows(record) if per_claim else (flat_row(record),):
+            writer.row(row)
+        count += 1
+    return count
+
+
 def csv_lines(records: Iterable[IncidentRecord]) -> Iterator[str]:
-    """CSV text, header first, one chunk per row (streams)."""
+    """Flat CSV text, header first, one chunk per row (streams)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FLAT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = RowWriter(buffer, FLAT_COLUMNS)
+    writer.header()
     yield buffer.getvalue()
     for record in records:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({k: neutralize(v) for k, v in flat_row(record).items()})
+        writer.row(flat_row(record))
         yield buffer.getvalue()

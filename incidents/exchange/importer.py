@@ -1,0 +1,657 @@
+"""``incidents import``: read JSONL, flat CSV or ACLED CSV, plan and apply in one transaction.
+
+Every incoming incident is one of: **new** (its id, or its content, is not stored),
+**unchanged** (same public id and same content hash of the document), **changed** (same
+id, other content: updated with history reason "import") or a **conflict** (the id is
+deleted, repeated in the file, or a write would contradict stored data, e.g. a source
+ref stored with another text). Rows that fail validation are **invalid**.
+
+All or nothing by default: one invalid row or conflict and nothing is written. With
+``skip_invalid`` the good rows are written and the rest go to a rejects file. A dry run
+performs the whole import inside the transaction and rolls it back, so it reports
+exactly what a real run would do, assigned ids included.
+
+Formats:
+
+- ``jsonl``: one full record per line (``write_jsonl``); lossless.
+- ``csv``: the flat table of ``incidents list --format csv`` (``FLAT_COLUMNS``), lossy by
+  nature, see ``read_flat_csv``.
+- ``acled``: ACLED-profile CSV via ``incidents.exchange.profiles.from_acled_row``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError, computed_field
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidents.db import repository as repo
+from incidents.db.engine import session_scope
+from incidents.db.models import IncidentRow
+from incidents.errors import ConflictError, InputError, NotFoundError, ValidationFailed
+from incidents.exchange.flat import FLAT_COLUMNS, SEPARATOR, neutralize
+from incidents.exchange.jsonl import RowError, parse_line, validation_error
+from incidents.schema import (
+    ActorRole,
+    Incident,
+    IncidentFilter,
+    Source,
+)
+
+T = TypeVar("T")
+
+
+class Tracker(Protocol):
+    """Wraps an iterable to show progress (the CLI passes a Rich progress bar)."""
+
+    def __call__(self, items: Iterable[T], *, label: str, total: int | None) -> Iterable[T]:
+        """Yield ``items`` unchanged while reporting progress."""
+        ...
+
+
+def no_progress(items: Iterable[T], *, label: str, total: int | None) -> Iterable[T]:
+    """The silent tracker."""
+    return items
+
+
+class ImportFormat(StrEnum):
+    """Input formats of ``incidents import``."""
+
+    AUTO = "auto"
+    JSONL = "jsonl"
+    CSV = "csv"
+    ACLED = "acled"
+
+
+class Action(StrEnum):
+    """What the import does (or would do) with one incoming incident."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+class ImportOutcome(BaseModel):
+    """The fate of one line or row."""
+
+    row: int = Field(description="line number (JSONL) or data row number (CSV)")
+    where: str = Field(description="'line 4' or 'row 3 (line 4)'")
+    action: Action
+    id: str | None = None
+    changes: list[str] = Field(default_factory=list, description="changed field paths")
+    reason: str | None = None
+
+
+class ImportReport(BaseModel):
+    """What an import did, or with ``dry_run`` would do."""
+
+    file: str
+    format: ImportFormat
+    dry_run: bool
+    rejects: str | None = Field(None, description="the rejects file written, if any")
+    outcomes: list[ImportOutcome] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows ended in each action."""
+        return {a.value: sum(o.action is a for o in self.outcomes) for a in Action}
+
+
+@dataclass
+class Incoming:
+    """One parsed line or row, with what is needed to report or reject it."""
+
+    row: int
+    where: str
+    raw: str | dict[str, str]
+    parsed: Incident | RowError
+    # Lossy formats carry only these fields onto a stored incident (None: the whole document).
+    partial: tuple[str, ...] | None = None
+
+
+# --------------------------------------------------------------------------- content
+
+
+def content_hash(incident: Incident) -> str:
+    """sha256 of the document's canonical JSON, id and derived fields left out."""
+    data = incident.model_dump(mode="json", exclude={"id"}, exclude_computed_fields=True)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def detect_format(path: Path) -> ImportFormat:
+    """JSONL by extension or a leading '{'; CSV is ACLED when it has ACLED's event id."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return ImportFormat.JSONL
+    with _open(path) as fh:
+        head = fh.readline()
+    if head.lstrip().startswith("{"):
+        return ImportFormat.JSONL
+    if suffix == ".csv" or "," in head:
+        header = next(csv.reader([head]), [])
+        return ImportFormat.ACLED if "event_id_cnty" in header else ImportFormat.CSV
+    raise InputError(f"{path}: cannot tell the format; give --format jsonl, csv or acled")
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def read_items(path: Path, fmt: ImportFormat) -> Iterator[Incoming]:
+    """Parse every line or row of ``path``; errors become invalid items, never exceptions."""
+    with _open(path) as fh:
+        try:
+            if fmt is ImportFormat.JSONL:
+                yield from _jsonl_items(fh)
+            elif fmt is ImportFormat.CSV:
+                yield from _csv_items(fh, path, _flat_incident)
+            elif fmt is ImportFormat.ACLED:
+                yield from _csv_items(fh, path, _acled_parser())
+            else:
+                raise InputError(f"{path}: resolve the format before reading")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}: malformed CSV: {exc}") from None
+
+
+def _jsonl_items(fh: IO[str]) -> Iterator[Incoming]:
+    # Python splits lines on \n only here; JSON escapes every newline inside strings.
+    for number, line in enumerate(fh, start=1):
+        if line.strip():
+            text = line.rstrip("\r\n")
+            yield Incoming(number, f"line {number}", text, parse_line(text))
+
+
+def _csv_items(
+    fh: IO[str], path: Path, parse: Callable[[dict[str, str]], Incident]
+) -> Iterator[Incoming]:
+    """Rows of a flat or ACLED CSV; ACLED rows never change a stored incident."""
+    reader = csv.DictReader(fh)
+    header = [c for c in reader.fieldnames or [] if not c.startswith(REJECT_PREFIX)]
+    partial: tuple[str, ...] = ()
+    if parse is _flat_incident:
+        _check_flat_header(header, path)
+        partial = flat_overlay_fields(header)
+    last_line = reader.line_num
+    for number, row in enumerate(reader, start=1):
+        where = f"row {number} (line {last_line + 1})"
+        last_line = reader.line_num
+        clean = {k: v for k, v in row.items() if k is not None and not k.startswith(REJECT_PREFIX)}
+        yield Incoming(number, where, clean, _parse_row(row, parse), partial)
+
+
+def _parse_row(
+    row: dict[str | None, Any], parse: Callable[[dict[str, str]], Incident]
+) -> Incident | RowError:
+    if None in row:
+        return RowError("row", f"{len(row[None])} more cell(s) than the header has columns")
+    if any(v is None for v in row.values()):
+        return RowError("row", "fewer cells than the header has columns")
+    try:
+        return parse({str(k): v for k, v in row.items()})
+    except _CellError as exc:
+        return RowError(exc.column, exc.reason)
+    except ValidationError as exc:
+        return validation_error(exc)
+    except (ValueError, KeyError, InputError) as exc:
+        return RowError("row", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _acled_parser() -> Callable[[dict[str, str]], Incident]:
+    try:
+        module = importlib.import_module("incidents.exchange.profiles")
+    except ModuleNotFoundError:
+        raise InputError(
+            "--format acled: the ACLED profile (incidents.exchange.profiles) is not "
+            "available in this version"
+        ) from None
+    parse = getattr(module, "from_acled_row", None)
+    if parse is None:
+        raise InputError("--format acled: incidents.exchange.profiles has no from_acled_row")
+    return parse  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- flat CSV
+
+REJECT_PREFIX = "reject_"
+CASUALTY_KINDS = ("killed", "wounded", "missing")
+# Flat columns that are derived or summarise other data; never read.
+FLAT_IGNORED = ("same_side", "source_count", "claimed_causes")
+_REQUIRED = ("title", "date_start", "sources")
+# Document fields a flat row may change on a stored incident, by the column carrying each.
+_OVERLAY: dict[str, str] = {
+    "title": "title",
+    "intent": "intent",
+    "mechanism": "mechanism",
+    "context": "context",
+    "verification": "verification",
+    "review_status": "review_status",
+    "weapons": "weapons",
+    "assessed_causes": "assessed_causes",
+    "tags": "tags",
+    "notes": "notes",
+    "date_start": "date",
+    "place_as_written": "location.name_as_written",
+    "place": "location.name",
+    "gazetteer_id": "location.gazetteer_id",
+    "country": "location.country",
+    "admin1": "location.admin1",
+    "latitude": "location.latitude",
+    "longitude": "location.longitude",
+    "location_precision": "location.precision",
+}
+# Where a validation error's location points in the flat table.
+_COLUMN_OF: dict[tuple[str, ...], str] = {
+    ("date", "end"): "date_end",
+    ("date", "precision"): "date_precision",
+    ("date",): "date_start",
+    ("location", "name_as_written"): "place_as_written",
+    ("location", "name"): "place",
+    ("location", "precision"): "location_precision",
+    ("location",): "country",
+    ("actors",): "firing",
+    ("claims",): "claimants",
+    ("sources",): "sources",
+}
+
+
+class _CellError(Exception):
+    """A cell that cannot be read, by column."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column, self.reason = column, reason
+
+
+def _check_flat_header(header: Sequence[str], path: Path) -> None:
+    unknown = [c for c in header if c not in FLAT_COLUMNS]
+    if unknown:
+        raise InputError(
+            f"{path}:1: unknown column {unknown[0]!r}; flat CSV columns are "
+            + ", ".join(FLAT_COLUMNS)
+        )
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise InputError(f"{path}:1: missing column {missing[0]!r}")
+
+
+def flat_overlay_fields(header: Sequence[str]) -> tuple[str, ...]:
+    """The document fields a flat file with these columns carries."""
+    return tuple(_OVERLAY[c] for c in header if c in _OVERLAY)
+
+
+def _cell(row: dict[str, str], column: str) -> str | None:
+    """A cell with the export's formula guard undone; empty is None."""
+    value = row.get(column) or ""
+    if value.startswith("'") and neutralize(value[1:]) == value:
+        value = value[1:]
+    return value if value != "" else None
+
+
+def _cells(row: dict[str, str], column: str) -> list[str]:
+    value = _cell(row, column)
+    return [] if value is None else [v for v in value.split(SEPARATOR) if v.strip()]
+
+
+def _number(row: dict[str, str], column: str, kind: Callable[[str], T]) -> T | None:
+    value = _cell(row, column)
+    if value is None:
+        return None
+    try:
+        return kind(value.strip())
+    except ValueError:
+        raise _CellError(column, f"not a number: {value!r}") from None
+
+
+def _flat_sources(row: dict[str, str]) -> list[Source]:
+    sources = []
+    for value in (v.strip() for v in _cells(row, "sources")):
+        is_url = value.startswith(("http://", "https://"))
+        fields = {"url": value, "outlet": value.split("/")[2]} if is_url else {"outlet": value}
+        try:
+            sources.append(Source.model_validate(fields))
+        except ValidationError as exc:
+            raise _CellError("sources", validation_error(exc).reason) from None
+    if not sources:
+        raise _CellError("sources", "at least one source (URL or outlet) is needed")
+    return sources
+
+
+def _flat_actors(row: dict[str, str]) -> list[dict[str, Any]]:
+    """Units by role; a side is filled in only when the row gives exactly one per role."""
+    firing, hit = _cells(row, "firing"), _cells(row, "hit")
+    roles = dict.fromkeys(firing, ActorRole.FIRING)
+    for name in hit:
+        roles[name] = ActorRole.BOTH if name in roles else ActorRole.HIT
+    sides = {
+        ActorRole.FIRING: _cells(row, "firing_sides"),
+        ActorRole.HIT: _cells(row, "hit_sides"),
+    }
+    actors = []
+    for name, role in roles.items():
+        side = sides.get(role, [])
+        actors.append(
+            {"name_as_written": name, "role": role, "side": side[0] if len(side) == 1 else None}
+        )
+    return actors
+
+
+def _flat_figures(row: dict[str, str]) -> list[dict[str, Any]]:
+    figures = []
+    for kind in CASUALTY_KINDS:
+        low, best, high = (_number(row, col, int) for col in (f"{kind}_low", kind, f"{kind}_high"))
+        if (low, best, high) != (None, None, None):
+            figures.append({"kind": kind, "low": low, "best": best, "high": high})
+    return figures
+
+
+def _flat_claims(row: dict[str, str], ref: str | None) -> list[dict[str, Any]]:
+    claimants: list[str | None] = list(_cells(row, "claimants")) or [None]
+    first = {"casualties": _flat_figures(row), "claimed_causes": _cells(row, "claimed_causes")}
+    return [
+        {"source": ref, "claimant": who, **(first if i == 0 else {})}
+        for i, who in enumerate(claimants)
+    ]
+
+
+def _flat_incident(row: dict[str, str]) -> Incident:
+    """One flat row as an incident (lossy; README "incidents import" lists what is read).
+
+    All figures and claimed causes go to the first claim (one claim per claimant, all
+    citing the first source). Not in the flat table, so never restored: date phrases,
+    admin2, actor types and per-unit sides, claim stances, hedges, quotes and
+    attribution, figure populations, archived texts, summary and evidence.
+    """
+    sources = _flat_sources(row)
+    start = _cell(row, "date_start")
+    data = {
+        "id": _cell(row, "id"),
+        "title": _cell(row, "title"),
+        "date": {
+            "start": start,
+            "end": _cell(row, "date_end") or start,
+            "precision": _cell(row, "date_precision") or "day",
+        },
+        "location": {
+            "name_as_written": _cell(row, "place_as_written"),
+            "name": _cell(row, "place"),
+            "gazetteer_id": _cell(row, "gazetteer_id"),
+            "country": _cell(row, "country"),
+            "admin1": _cell(row, "admin1"),
+            "latitude": _number(row, "latitude", float),
+            "longitude": _number(row, "longitude", float),
+            "precision": _cell(row, "location_precision") or "unknown",
+        },
+        **{
+            key: value
+            for key in ("intent", "mechanism", "context", "verification", "review_status", "notes")
+            if (value := _cell(row, key))
+        },
+        "assessed_causes": _cells(row, "assessed_causes"),
+        "weapons": _cells(row, "weapons"),
+        "tags": _cells(row, "tags"),
+        "actors": _flat_actors(row),
+        "sources": sources,
+        "claims": _flat_claims(row, sources[0].ref),
+    }
+    try:
+        return Incident.model_validate(data)
+    except ValidationError as exc:
+        raise _CellError(_flat_column(exc), validation_error(exc).reason) from None
+
+
+def _flat_column(exc: ValidationError) -> str:
+    loc = tuple(str(p) for p in exc.errors()[0]["loc"])
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in _COLUMN_OF:
+            return _COLUMN_OF[loc[:cut]]
+    return loc[0] if loc else "row"
+
+
+def overlay(stored: Incident, incoming: Incident, fields: Sequence[str]) -> Incident:
+    """``stored`` with only ``fields`` (``title``, ``location.name``, ...) taken from ``incoming``."""
+    data = stored.model_dump(exclude_computed_fields=True)
+    new = incoming.model_dump(exclude_computed_fields=True)
+    for path in fields:
+        head, _, sub = path.partition(".")
+        if sub:
+            data[head][sub] = new[head][sub]
+        elif head != "date" or any(
+            data[head][k] != new[head][k] for k in ("start", "end", "precision")
+        ):
+            # An unchanged span keeps its phrase, which the flat table does not carry.
+            data[head] = new[head]
+    return Incident.model_validate(data)
+
+
+# --------------------------------------------------------------------------- applying
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _stored_row(session: Session, public_id: str) -> IncidentRow | None:
+    try:
+        return repo.get_incident_row(session, public_id)
+    except NotFoundError:
+        return None
+
+
+def normalise(session: Session, incident: Incident) -> Incident:
+    """The incident as storing it would read back: place filled in, actors by lexicon name."""
+    from incidents.services import resolve_location
+
+    location, _place = resolve_location(session, incident.location)
+    actors = []
+    for inv in incident.actors:
+        known = repo.find_actor(session, inv.actor or inv.name_as_written)
+        name = known.name if known is not None else inv.actor
+        actors.append(inv if name == inv.actor else inv.model_copy(update={"actor": name}))
+    refs = list(dict.fromkeys(c.source for c in incident.claims))
+    # Stored sources come back in the order the claims first cite them.
+    sources = sorted(
+        incident.sources, key=lambda s: refs.index(s.ref) if s.ref in refs else len(refs)
+    )
+    return incident.model_copy(update={"location": location, "actors": actors, "sources": sources})
+
+
+def _twin(session: Session, incident: Incident) -> str | None:
+    """The stored incident with this content (same title, date and hash), for id-less rows."""
+    digest = content_hash(incident)
+    window = IncidentFilter(
+        since=incident.date.start, until=incident.date.end, include_deleted=True, sort="id"
+    )
+    for record in repo.query_incidents(session, window):
+        if record.title == incident.title and content_hash(record.document()) == digest:
+            return record.id
+    return None
+
+
+def _write(session: Session, item: Incoming, incident: Incident, user: str) -> ImportOutcome:
+    from incidents.services import replace_incident, store_new
+
+    def outcome(action: Action, public_id: str, changes: list[str] | None = None) -> ImportOutcome:
+        return ImportOutcome(
+            row=item.row, where=item.where, action=action, id=public_id, changes=changes or []
+        )
+
+    if incident.id is None:
+        twin = _twin(session, normalise(session, incident))
+        if twin is not None:
+            return outcome(Action.UNCHANGED, twin)
+        return outcome(Action.NEW, store_new(session, incident, user))
+    row = _stored_row(session, incident.id)
+    if row is None:
+        return outcome(Action.NEW, store_new(session, incident, user))
+    if row.deleted_at is not None:
+        raise ConflictError(f"id: {row.public_id} is deleted; restore it before importing over it")
+    stored = repo.incident_to_schema(row).document()
+    if item.partial is not None:
+        incident = overlay(stored, incident, item.partial)
+    if content_hash(normalise(session, incident)) == content_hash(stored):
+        return outcome(Action.UNCHANGED, row.public_id)
+    changes = sorted(replace_incident(session, row, incident, user=user, reason="import"))
+    return outcome(Action.CHANGED if changes else Action.UNCHANGED, row.public_id, changes)
+
+
+def _apply_one(
+    session: Session, item: Incoming, incident: Incident, user: str, seen: dict[str, str]
+) -> ImportOutcome:
+    """Apply one incident inside a savepoint, so a conflict undoes only its own writes."""
+    if incident.id is not None and incident.id in seen:
+        reason = f"id: {incident.id} is already imported from {seen[incident.id]}"
+        return ImportOutcome(
+            row=item.row, where=item.where, action=Action.CONFLICT, id=incident.id, reason=reason
+        )
+    try:
+        with session.begin_nested():
+            result = _write(session, item, incident, user)
+    except (ConflictError, InputError) as exc:
+        reason = str(exc)
+    except IntegrityError as exc:
+        reason = f"cannot store: {str(exc.orig).splitlines()[0]}"
+    except ValidationError as exc:
+        reason = str(validation_error(exc))
+    else:
+        if incident.id is not None:
+            seen[incident.id] = item.where
+        return result
+    return ImportOutcome(
+        row=item.row, where=item.where, action=Action.CONFLICT, id=incident.id, reason=reason
+    )
+
+
+def apply_items(
+    engine: Engine,
+    items: Sequence[Incoming],
+    *,
+    name: str,
+    user: str,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    track: Tracker = no_progress,
+) -> list[ImportOutcome]:
+    """Store valid items in one transaction; a conflict aborts it unless ``skip_invalid``."""
+    outcomes: list[ImportOutcome] = []
+    seen: dict[str, str] = {}
+    try:
+        with session_scope(engine) as session:
+            for item in track(items, label="importing", total=len(items)):
+                if isinstance(item.parsed, RowError):
+                    continue
+                result = _apply_one(session, item, item.parsed, user, seen)
+                if result.action is Action.CONFLICT and not skip_invalid:
+                    raise ConflictError(f"{name}: {item.where}: {result.reason}; nothing imported")
+                outcomes.append(result)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return outcomes
+
+
+# --------------------------------------------------------------------------- rejects
+
+
+def default_rejects_path(path: Path, fmt: ImportFormat) -> Path:
+    """``FILE.rejects.jsonl`` for JSONL input, ``FILE.rejects.csv`` for CSV."""
+    return path.with_name(
+        path.name + (".rejects.jsonl" if fmt is ImportFormat.JSONL else ".rejects.csv")
+    )
+
+
+def write_rejects(path: Path, rejected: Sequence[tuple[Incoming, str]]) -> None:
+    """The rejected lines or rows with their reasons, in the input's own format."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        if rejected and isinstance(rejected[0][0].raw, dict):
+            columns = [*rejected[0][0].raw, f"{REJECT_PREFIX}where", f"{REJECT_PREFIX}reason"]
+            writer = csv.DictWriter(
+                fh, fieldnames=columns, lineterminator="\n", extrasaction="ignore"
+            )
+            writer.writeheader()
+            for item, reason in rejected:
+                raw = item.raw if isinstance(item.raw, dict) else {}
+                writer.writerow(
+                    {**raw, f"{REJECT_PREFIX}where": item.where, f"{REJECT_PREFIX}reason": reason}
+                )
+            return
+        for item, reason in rejected:
+            entry = {"line": item.row, "reason": reason, "input": item.raw}
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _invalid_outcome(item: Incoming) -> ImportOutcome:
+    return ImportOutcome(
+        row=item.row, where=item.where, action=Action.INVALID, reason=str(item.parsed)
+    )
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    *,
+    user: str,
+    fmt: ImportFormat = ImportFormat.AUTO,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    dry_run: bool = False,
+    track: Tracker = no_progress,
+) -> ImportReport:
+    """Import a file all-or-nothing (or, with ``skip_invalid``, every good row)."""
+    if fmt is ImportFormat.AUTO:
+        fmt = detect_format(path)
+    items = list(track(read_items(path, fmt), label="reading", total=None))
+    invalid = [i for i in items if isinstance(i.parsed, RowError)]
+    if invalid and not skip_invalid:
+        more = f" (and {len(invalid) - 1} more invalid)" if len(invalid) > 1 else ""
+        raise ValidationFailed(
+            f"{path}: {invalid[0].where}: {invalid[0].parsed}{more}; nothing imported"
+        )
+    outcomes = apply_items(
+        engine,
+        items,
+        name=str(path),
+        user=user,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        track=track,
+    )
+    outcomes = sorted([*outcomes, *map(_invalid_outcome, invalid)], key=lambda o: o.row)
+    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run, outcomes=outcomes)
+    by_row = {i.row: i for i in items}
+    rejected = [
+        (by_row[o.row], o.reason or "")
+        for o in outcomes
+        if o.action in (Action.INVALID, Action.CONFLICT)
+    ]
+    if rejected and not dry_run:
+        target = rejects or default_rejects_path(path, fmt)
+        write_rejects(target, rejected)
+        report.rejects = str(target)
+    return report

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import json
+import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -15,11 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 from incidents import services
+from incidents.cli import app
 from incidents.db import migrate
 from incidents.db.engine import make_engine
-from incidents.exchange.flat import csv_lines
+from incidents.exchange.flat import csv_lines, write_csv
 from incidents.exchange.importer import Action, import_file
 from incidents.exchange.jsonl import read_jsonl, write_jsonl
 from incidents.schema import (
@@ -40,7 +46,7 @@ from incidents.schema import (
     Stance,
     Verification,
 )
-from tests.conftest import Invoke, _pg_schema_url
+from tests.conftest import ROOT, Invoke, _pg_schema_url
 
 # --------------------------------------------------------------------------- databases
 
@@ -472,3 +478,129 @@ def test_unknown_format_and_missing_file_are_one_line_errors(cli: Invoke, tmp_pa
     odd.write_text("hello\n")
     result = cli("import", str(odd))
     assert result.exit_code == 2 and "give --format" in result.stderr
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(docs=incident_lists)
+def test_lossless_csv_round_trip(
+    new_engine: EngineFactory, tmp_path: Path, docs: tuple[Incident, ...]
+) -> None:
+    """The spreadsheet path: --lossless --excel CSV out, import into an empty database."""
+    source, target = new_engine(), new_engine()
+    ids = services.add_incidents(source, docs, user="alice").added
+    records = [services.get_incident(source, pid) for pid in ids]
+    path = tmp_path / f"{uuid.uuid4().hex}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        write_csv(records, fh, excel=True, lossless=True)
+    report = import_file(target, path, user="bob")
+    assert [(o.action, o.id) for o in report.outcomes] == [(Action.NEW, pid) for pid in ids]
+    for record in records:
+        assert services.get_incident(target, record.id).document() == record.document()
+    source.dispose()
+    target.dispose()
+
+
+def test_sample_csv_round_trip_with_a_spreadsheet_edit(
+    cli: Invoke, new_engine: EngineFactory, tmp_path: Path
+) -> None:
+    assert cli("add", str(ROOT / "data" / "sample_incidents.yaml")).exit_code == 0
+    out = tmp_path / "sample.csv"
+    result = cli("export", "--format", "csv", "--excel", "--lossless", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "Украинский" in text and "2023-04-20" in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    # A researcher corrects a title in the spreadsheet.
+    rows[0]["title"] = "Corrected in LibreOffice"
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    target = new_engine()
+    target_url = target.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    imported = runner.invoke(
+        app, ["--db", target_url, "import", str(edited)], catch_exceptions=False
+    )
+    assert imported.exit_code == 0, imported.stderr
+    before = json.loads(cli("list", "--format", "json").stdout)
+    after = json.loads(runner.invoke(app, ["--db", target_url, "list", "--format", "json"]).stdout)
+    keep = set(Incident.model_fields) - {"title"}
+    assert [{k: r[k] for k in keep} for r in after] == [{k: r[k] for k in keep} for r in before]
+    assert after[0]["title"] == "Corrected in LibreOffice"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_and_saves_the_csv_without_loss(
+    cli: Invoke, new_engine: EngineFactory, tmp_path: Path
+) -> None:
+    """Through a real spreadsheet: CSV -> LibreOffice .ods -> CSV, then import the result."""
+    assert cli("add", str(ROOT / "data" / "sample_incidents.yaml")).exit_code == 0
+    out = tmp_path / "sample.csv"
+    assert cli("export", "--excel", "--lossless", "-o", str(out)).exit_code == 0
+    env = {**os.environ, "HOME": str(tmp_path)}  # a fresh LibreOffice profile per test
+    soffice = ["soffice", "--headless", "--norestore"]
+    subprocess.run(
+        [
+            *soffice,
+            "--infilter=CSV:44,34,76,1",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=180,
+    )
+    back = tmp_path / "back"
+    subprocess.run(
+        [
+            *soffice,
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
+            "--outdir",
+            str(back),
+            str(tmp_path / "sample.ods"),
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=180,
+    )
+    saved = (back / "sample.csv").read_text(encoding="utf-8-sig")
+    original = out.read_text(encoding="utf-8-sig")
+    for a, b in zip(
+        csv.DictReader(io.StringIO(original)), csv.DictReader(io.StringIO(saved)), strict=True
+    ):
+        # Cyrillic, ISO dates and numbers come back as they went; only booleans are re-cased.
+        assert {k: v for k, v in a.items() if k != "same_side"} == {
+            k: v for k, v in b.items() if k != "same_side"
+        }
+    target = new_engine()
+    url = target.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", url, "import", str(back / "sample.csv")]).exit_code == 0
+    strip = {"version", "created_at", "updated_at"}
+    before = [
+        {k: v for k, v in r.items() if k not in strip}
+        for r in json.loads(cli("list", "--format", "json").stdout)
+    ]
+    after = [
+        {k: v for k, v in r.items() if k not in strip}
+        for r in json.loads(runner.invoke(app, ["--db", url, "list", "--format", "json"]).stdout)
+    ]
+    assert after == before

@@ -111,6 +111,14 @@ def export(
     profile: Annotated[
         str | None, typer.Option("--profile", help="Exchange profile: acled or ucdp.")
     ] = None,
+    lossless: Annotated[
+        bool,
+        typer.Option(
+            "--lossless",
+            help="Add a last 'document' column with the whole incident as JSON, so "
+            "`incidents import` restores everything (edits to flat columns still apply).",
+        ),
+    ] = False,
 ) -> None:
     """Export incidents matching every filter as CSV, JSONL, GeoJSON or long-form tables."""
     from incidents import services
@@ -120,6 +128,10 @@ def export(
     from incidents.exchange.tables import write_tables
 
     _check(fmt, per, excel, profile)
+    if lossless and (fmt is not ExportFormat.CSV or per is Per.CLAIM or profile):
+        raise typer.BadParameter(
+            "only the per-incident CSV has a document column", param_hint="--lossless"
+        )
     state: State = ctx.obj
     records = services.list_incidents(state.engine(), flt)
     if tables is not None:
@@ -135,7 +147,9 @@ def export(
         if profile:
             count = write_profile(records, out, profile, raw=raw)
         elif fmt is ExportFormat.CSV:
-            count = write_csv(records, out, per_claim=per is Per.CLAIM, excel=excel, raw=raw)
+            count = write_csv(
+                records, out, per_claim=per is Per.CLAIM, excel=excel, raw=raw, lossless=lossless
+            )
         elif fmt is ExportFormat.JSONL:
             count = write_jsonl(records, out)
         else:

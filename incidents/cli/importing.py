@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from incidents.cli import State
-from incidents.exchange.importer import ImportFormat
+from incidents.exchange.formats import ImportFormat
 
 
 def import_(

@@ -177,7 +177,9 @@ class RowWriter:
     """A CSV writer for one table that optionally neutralises formulas."""
 
     def __init__(self, out: TextIO, columns: Sequence[str], *, raw: bool = False) -> None:
-        self._writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+        # RFC 4180 line ends: with "\n" alone, a cell holding a bare "\r" would go unquoted
+        # and split its row when read back.
+        self._writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
         self._raw = raw
 
     def header(self) -> None:
@@ -189,6 +191,16 @@ class RowWriter:
         self._writer.writerow(row if self._raw else {k: neutralize(v) for k, v in row.items()})
 
 
+# With --lossless, a last column carries the whole document as JSON, so a spreadsheet round
+# trip restores what the flat columns cannot hold; edits to the flat columns still win.
+DOCUMENT_COLUMN = "document"
+
+
+def document_cell(record: IncidentRecord) -> str:
+    """The incident's editable document as compact JSON."""
+    return record.document().model_dump_json(exclude_none=True, exclude_computed_fields=True)
+
+
 def write_csv(
     records: Iterable[IncidentRecord],
     out: TextIO,
@@ -196,15 +208,21 @@ def write_csv(
     per_claim: bool = False,
     excel: bool = False,
     raw: bool = False,
+    lossless: bool = False,
 ) -> int:
     """Stream a flat CSV (one row per incident, or per claim) to ``out``; return incidents."""
     if excel:
         out.write("\ufeff")
-    writer = RowWriter(out, CLAIM_COLUMNS if per_claim else FLAT_COLUMNS, raw=raw)
+    columns = CLAIM_COLUMNS if per_claim else FLAT_COLUMNS
+    if lossless:
+        columns = (*columns, DOCUMENT_COLUMN)
+    writer = RowWriter(out, columns, raw=raw)
     writer.header()
     count = 0
     for record in records:
         for row in claim_rows(record) if per_claim else (flat_row(record),):
+            if lossless:
+                row = {**row, DOCUMENT_COLUMN: document_cell(record)}
             writer.row(row)
         count += 1
     return count

@@ -40,12 +40,20 @@ from incidents.db import repository as repo
 from incidents.db.engine import session_scope
 from incidents.db.models import IncidentRow
 from incidents.errors import ConflictError, InputError, NotFoundError, ValidationFailed
-from incidents.exchange.flat import FLAT_COLUMNS, SEPARATOR, neutralize
+from incidents.exchange.flat import (
+    DOCUMENT_COLUMN,
+    FLAT_COLUMNS,
+    SEPARATOR,
+    flat_row,
+    neutralize,
+)
+from incidents.exchange.formats import ImportFormat
 from incidents.exchange.jsonl import RowError, parse_line, validation_error
 from incidents.schema import (
     ActorRole,
     Incident,
     IncidentFilter,
+    IncidentRecord,
     Source,
 )
 
@@ -63,15 +71,6 @@ class Tracker(Protocol):
 def no_progress(items: Iterable[T], *, label: str, total: int | None) -> Iterable[T]:
     """The silent tracker."""
     return items
-
-
-class ImportFormat(StrEnum):
-    """Input formats of ``incidents import``."""
-
-    AUTO = "auto"
-    JSONL = "jsonl"
-    CSV = "csv"
-    ACLED = "acled"
 
 
 class Action(StrEnum):
@@ -190,10 +189,11 @@ def _csv_items(
     """Rows of a flat or ACLED CSV; ACLED rows never change a stored incident."""
     reader = csv.DictReader(fh)
     header = [c for c in reader.fieldnames or [] if not c.startswith(REJECT_PREFIX)]
-    partial: tuple[str, ...] = ()
+    partial: tuple[str, ...] | None = ()
     if parse is _flat_incident:
         _check_flat_header(header, path)
-        partial = flat_overlay_fields(header)
+        # A row with its whole document is a whole incident; without, only its columns count.
+        partial = None if DOCUMENT_COLUMN in header else flat_overlay_fields(header)
     last_line = reader.line_num
     for number, row in enumerate(reader, start=1):
         where = f"row {number} (line {last_line + 1})"
@@ -286,7 +286,7 @@ class _CellError(Exception):
 
 
 def _check_flat_header(header: Sequence[str], path: Path) -> None:
-    unknown = [c for c in header if c not in FLAT_COLUMNS]
+    unknown = [c for c in header if c not in FLAT_COLUMNS and c != DOCUMENT_COLUMN]
     if unknown:
         raise InputError(
             f"{path}:1: unknown column {unknown[0]!r}; flat CSV columns are "
@@ -377,6 +377,33 @@ def _flat_claims(row: dict[str, str], ref: str | None) -> list[dict[str, Any]]:
 
 
 def _flat_incident(row: dict[str, str]) -> Incident:
+    """One flat row as an incident: its document column if it has one, else the columns."""
+    document = row.get(DOCUMENT_COLUMN) or ""
+    if not document.strip():
+        return _flat_columns_incident(row)
+    try:
+        base = Incident.model_validate_json(document)
+    except ValidationError as exc:
+        raise _CellError(DOCUMENT_COLUMN, validation_error(exc).reason) from None
+    # Columns edited in the spreadsheet differ from what the document exports as; they win.
+    record = IncidentRecord.model_validate({**base.model_dump(), "id": base.id or _NO_ID})
+    rendered = flat_row(record)
+    edited = [
+        c for c in _OVERLAY if c in row and (_cell(row, c) or "") != _as_cell(rendered.get(c))
+    ]
+    if not edited:
+        return base
+    return overlay(base, _flat_columns_incident(row), [_OVERLAY[c] for c in edited])
+
+
+_NO_ID = "FF-0000-0000"
+
+
+def _as_cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _flat_columns_incident(row: dict[str, str]) -> Incident:
     """One flat row as an incident (lossy; README "incidents import" lists what is read).
 
     All figures and claimed causes go to the first claim (one claim per claimant, all
@@ -589,7 +616,7 @@ def write_rejects(path: Path, rejected: Sequence[tuple[Incoming, str]]) -> None:
         if rejected and isinstance(rejected[0][0].raw, dict):
             columns = [*rejected[0][0].raw, f"{REJECT_PREFIX}where", f"{REJECT_PREFIX}reason"]
             writer = csv.DictWriter(
-                fh, fieldnames=columns, lineterminator="\n", extrasaction="ignore"
+                fh, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
             )
             writer.writeheader()
             for item, reason in rejected:

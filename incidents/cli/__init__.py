@@ -7,15 +7,17 @@ turned into one stderr line and an exit code here, once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from incidents.errors import DatabaseError, IncidentsError
+
+if TYPE_CHECKING:
+    # Only for types: SQLAlchemy loads when a command first needs the database.
+    from sqlalchemy import Engine
 
 
 @dataclass
@@ -64,7 +66,11 @@ class IncidentsGroup(TyperGroup):
         except ValidationError as exc:
             render.error(_one_line(exc))
             ctx.exit(2)
-        except OperationalError as exc:
+        except Exception as exc:
+            from sqlalchemy.exc import OperationalError
+
+            if not isinstance(exc, OperationalError):
+                raise
             from incidents.config import mask_url
 
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "database error"

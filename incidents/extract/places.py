@@ -27,7 +27,7 @@ _WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
-    r"governorate|Governorate|republic|Republic)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
+    r"governorate|Governorate|republic|Republic|State)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
 )
 _LOCATIVE = re.compile(
     r"(?:\b(?:in|near|at|outside|around|from|into|to|towards?|over|across|of|between|[Ll]ocation:?|"

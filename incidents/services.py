@@ -273,15 +273,6 @@ def list_incidents(engine: Engine, flt: IncidentFilter) -> Iterator[IncidentReco
         yield from repo.query_incidents(session, flt, region_code=region_code)
 
 
-def count_incidents(engine: Engine, *, include_deleted: bool = False) -> int:
-    """How many incidents are stored."""
-    with session_scope(engine) as session:
-        query = select(func.count()).select_from(IncidentRow)
-        if not include_deleted:
-            query = query.where(IncidentRow.deleted_at.is_(None))
-        return session.scalar(query) or 0
-
-
 def add_user_place(
     engine: Engine,
     *,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from incidents.extract.document import Doc, PlaceMention, Span
 from incidents.gazetteer import Gazetteer, GazetteerPlace
 from incidents.geo import haversine_km
-from incidents.regions import find_regions, get_region
+from incidents.regions import find_regions
 
 STAGE = "places"
 _WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
@@ -236,13 +236,3 @@ def make_find_places(
         return spans
 
     return find_places
-
-
-def region_mention(code: str) -> PlaceMention | None:
-    """A region-level mention for an ISO 3166-2 code."""
-    region = get_region(code)
-    if region is None:
-        return None
-    return PlaceMention(
-        region.english_name, None, region.country, region.code, None, None, "admin1"
-    )

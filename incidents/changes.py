@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from incidents.db.engine import session_scope
-from incidents.db.models import HistoryRow, IncidentRow
+from incidents.db.repository import history_since
 from incidents.errors import InputError
 
 
@@ -60,20 +60,9 @@ def _changed_fields(action: str, changes: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(path.split(".", 1)[0] for path in changes))
 
 
-def _bind(engine: Engine, moment: datetime) -> datetime:
-    # SQLite stores UTC wall-clock text; compare like with like.
-    return moment.replace(tzinfo=None) if engine.dialect.name == "sqlite" else moment
-
-
 def changes_since(engine: Engine, since: datetime) -> list[ChangeEntry]:
     """Every recorded change after ``since`` (UTC if naive), oldest first."""
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    query = (
-        select(HistoryRow, IncidentRow)
-        .join(IncidentRow, HistoryRow.incident_id == IncidentRow.id)
-        .where(HistoryRow.at > _bind(engine, since.astimezone(UTC)))
-        .order_by(HistoryRow.at, HistoryRow.id)
-    )
     with session_scope(engine) as session:
         return [
             ChangeEntry(
@@ -86,5 +75,5 @@ def changes_since(engine: Engine, since: datetime) -> list[ChangeEntry]:
                 fields=_changed_fields(history.action, history.changes),
                 deleted=incident.deleted_at is not None,
             )
-            for history, incident in session.execute(query)
+            for history, incident in history_since(session, since.astimezone(UTC))
         ]

@@ -340,19 +340,8 @@ def extraction_places(engine: Engine) -> list[UserPlace]:
     from incidents.extract.places import UserPlace
 
     return [
-        UserPlace(
-            names=tuple(names),
-            mention=PlaceMention(
-                name=loc.name or gid,
-                gazetteer_id=gid,
-                country=loc.country,
-                admin1=loc.admin1,
-                latitude=loc.latitude,
-                longitude=loc.longitude,
-                precision=loc.precision.value,
-            ),
-        )
-        for gid, loc, names in user_places(engine)
+        UserPlace(names=tuple(names), mention=PlaceMention.from_location(loc))
+        for _gid, loc, names in user_places(engine)
     ]
 
 

@@ -25,7 +25,7 @@ from incidents import services
 from incidents.cli import app
 from incidents.db import migrate
 from incidents.db.engine import make_engine
-from incidents.exchange.flat import csv_lines, write_csv
+from incidents.exchange.flat import write_csv
 from incidents.exchange.importer import Action, import_file
 from incidents.exchange.jsonl import read_jsonl, write_jsonl
 from incidents.schema import (
@@ -457,7 +457,8 @@ def test_flat_csv_imports_what_it_carries_and_reimports_unchanged(
     services.add_incidents(engine, docs, user="alice")
     records = list(services.list_incidents(engine, IncidentFilter()))
     path = tmp_path / "flat.csv"
-    path.write_text("".join(csv_lines(records)), encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        write_csv(records, fh)
 
     same = cli("import", str(path), "--json")
     assert same.exit_code == 0, same.stderr

@@ -125,7 +125,7 @@ def evaluate(
     report = run_eval(load_gold(gold), gold.parent, splits=split)
     if as_json:
         data = report.model_dump(exclude={"misses"} if not misses else None)
-        data["scores"] = render.eval_rows(report)
+        data["scores"] = report.rows()
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
         render.eval_report(report, show_misses=misses)

@@ -100,15 +100,14 @@ def list_(
     """List incidents matching every given filter."""
     from incidents import services
     from incidents.cli import render
-    from incidents.exchange.flat import csv_lines
+    from incidents.exchange.flat import write_csv
 
     state: State = ctx.obj
     records = services.list_incidents(state.engine(), flt)
     if fmt is OutputFormat.TABLE:
         render.incidents_table(records)
     elif fmt is OutputFormat.CSV:
-        for chunk in csv_lines(records):
-            sys.stdout.write(chunk)
+        write_csv(records, sys.stdout)
     elif fmt is OutputFormat.JSONL:
         for record in records:
             sys.stdout.write(record.model_dump_json() + "\n")

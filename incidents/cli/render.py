@@ -267,25 +267,6 @@ def _draft_values(draft: Incident) -> dict[str, str]:
     return values
 
 
-def eval_rows(report: Report) -> list[dict[str, object]]:
-    """The scores as rows: name, P, R, F1, accuracy, counts."""
-    rows: list[dict[str, object]] = []
-    for name, score in [("incident detection", report.detection), *report.fields.items()]:
-        rows.append(
-            {
-                "field": name,
-                "precision": round(score.precision, 3),
-                "recall": round(score.recall, 3),
-                "f1": round(score.f1, 3),
-                "accuracy": round(score.accuracy, 3) if name != "incident detection" else None,
-                "tp": score.tp,
-                "fp": score.fp,
-                "fn": score.fn,
-            }
-        )
-    return rows
-
-
 def eval_report(report: Report, *, show_misses: bool = False) -> None:
     """Print evaluation scores."""
     console = _console()
@@ -297,7 +278,7 @@ def eval_report(report: Report, *, show_misses: bool = False) -> None:
     table = Table(header_style="bold")
     for column in ("Field", "Precision", "Recall", "F1", "Accuracy", "TP", "FP", "FN"):
         table.add_column(column, justify="right" if column != "Field" else "left")
-    for row in eval_rows(report):
+    for row in report.rows():
         table.add_row(
             str(row["field"]),
             f"{row['precision']:.3f}",

@@ -533,6 +533,19 @@ def history_of(session: Session, public_id: str) -> list[HistoryEntry]:
     ]
 
 
+def history_since(session: Session, since: datetime) -> list[tuple[HistoryRow, IncidentRow]]:
+    """History entries after ``since`` (aware UTC) with their incidents, oldest first."""
+    if session.get_bind().dialect.name == "sqlite":
+        since = since.replace(tzinfo=None)  # SQLite keeps naive UTC text; compare like with like
+    query = (
+        select(HistoryRow, IncidentRow)
+        .join(IncidentRow, HistoryRow.incident_id == IncidentRow.id)
+        .where(HistoryRow.at > since)
+        .order_by(HistoryRow.at, HistoryRow.id)
+    )
+    return [(history, incident) for history, incident in session.execute(query)]
+
+
 # --------------------------------------------------------------------------- queries
 
 

@@ -7,7 +7,6 @@ Columns come from ``incidents.exchange.dictionary``; multi-valued cells are join
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -31,7 +30,6 @@ __all__ = [
     "FLAT_COLUMNS",
     "SEPARATOR",
     "claim_rows",
-    "csv_lines",
     "flat_row",
     "neutralize",
     "write_csv",
@@ -226,16 +224,3 @@ def write_csv(
             writer.row(row)
         count += 1
     return count
-
-
-def csv_lines(records: Iterable[IncidentRecord]) -> Iterator[str]:
-    """Flat CSV text, header first, one chunk per row (streams)."""
-    buffer = io.StringIO()
-    writer = RowWriter(buffer, FLAT_COLUMNS)
-    writer.header()
-    yield buffer.getvalue()
-    for record in records:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.row(flat_row(record))
-        yield buffer.getvalue()

@@ -40,6 +40,7 @@ from incidents.db import repository as repo
 from incidents.db.engine import session_scope
 from incidents.db.models import IncidentRow
 from incidents.errors import ConflictError, InputError, NotFoundError, ValidationFailed
+from incidents.exchange.dictionary import CASUALTY_KINDS
 from incidents.exchange.flat import (
     DOCUMENT_COLUMN,
     FLAT_COLUMNS,
@@ -236,7 +237,6 @@ def _acled_parser() -> Callable[[dict[str, str]], Incident]:
 # --------------------------------------------------------------------------- flat CSV
 
 REJECT_PREFIX = "reject_"
-CASUALTY_KINDS = ("killed", "wounded", "missing")
 # Flat columns that are derived or summarise other data; never read.
 FLAT_IGNORED = ("same_side", "source_count", "claimed_causes")
 _REQUIRED = ("title", "date_start", "sources")

@@ -454,16 +454,7 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
     place_span = _pick_place(index, group)
     if place_span is not None:
         p: PlaceMention = place_span.value
-        location = Location(
-            name_as_written=doc.quote(place_span),
-            name=p.name,
-            gazetteer_id=p.gazetteer_id,
-            country=p.country,
-            admin1=p.admin1,
-            latitude=p.latitude,
-            longitude=p.longitude,
-            precision=p.precision,
-        )
+        location = p.location(doc.quote(place_span))
         b.cite("location", place_span)
         if p.alternatives:
             notes.append(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from incidents.schema import Location
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -64,10 +66,6 @@ class Doc:
             return i
         return -1
 
-    def within(self, label: str, start: int, end: int) -> list[Span]:
-        """Spans of one label lying inside ``[start, end)``."""
-        return [s for s in self.of(label) if s.start >= start and s.end <= end]
-
 
 # --------------------------------------------------------------------------- span values
 # label -> value type:
@@ -95,6 +93,32 @@ class PlaceMention:
     longitude: float | None
     precision: str  # a schema.LocationPrecision value
     alternatives: tuple[str, ...] = ()  # other gazetteer ids the name could mean
+
+    def location(self, written: str | None) -> Location:
+        """The schema location this mention resolves to, with the words as written."""
+        return Location(
+            name_as_written=written,
+            name=self.name,
+            gazetteer_id=self.gazetteer_id,
+            country=self.country,
+            admin1=self.admin1,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            precision=self.precision,
+        )
+
+    @classmethod
+    def from_location(cls, location: Location) -> PlaceMention:
+        """A stored place (e.g. one a user added) in the form the places stage emits."""
+        return cls(
+            name=location.name or location.gazetteer_id or "",
+            gazetteer_id=location.gazetteer_id,
+            country=location.country,
+            admin1=location.admin1,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            precision=location.precision.value,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,24 @@ class Report(BaseModel):
     false_on_empty: int = 0
     misses: list[Miss] = Field(default_factory=list)
 
+    def rows(self) -> list[dict[str, object]]:
+        """The scores as rows: field, precision, recall, F1, accuracy and counts."""
+        rows: list[dict[str, object]] = []
+        for name, score in [("incident detection", self.detection), *self.fields.items()]:
+            rows.append(
+                {
+                    "field": name,
+                    "precision": round(score.precision, 3),
+                    "recall": round(score.recall, 3),
+                    "f1": round(score.f1, 3),
+                    "accuracy": round(score.accuracy, 3) if name != "incident detection" else None,
+                    "tp": score.tp,
+                    "fp": score.fp,
+                    "fn": score.fn,
+                }
+            )
+        return rows
+
 
 def load_gold(path: Path) -> GoldSet:
     """Read and validate a gold file."""

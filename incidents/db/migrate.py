@@ -48,6 +48,13 @@ def head_revision() -> str:
     return head
 
 
+def revisions() -> list[str]:
+    """Every revision shipped with the package, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    return [rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()][::-1]
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext

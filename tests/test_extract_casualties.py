@@ -224,3 +224,106 @@ def test_lexicon_is_strict() -> None:
     assert CasualtyLexicon.model_validate(raw) == load_lexicon()
     with pytest.raises(ValidationError):
         CasualtyLexicon.model_validate({**raw, "typo": []})
+
+
+# Phrasings added for the development texts (d2-*, g*), each a sentence from a real report.
+MORE_CASES: list[tuple[str, list[Row]]] = [
+    (  # an aside between the count and its verb
+        "At least seven people, including six security forces personnel, reportedly died "
+        "when the helicopter crashed.",
+        [
+            (
+                "At least seven people, including six security forces personnel, reportedly died",
+                K,
+                UNK,
+                7,
+                None,
+                None,
+            )
+        ],
+    ),
+    (
+        "a training accident in which 15 people, five of them Korean soldiers, were injured",
+        [("15 people, five of them Korean soldiers, were injured", W, UNK, 15, 15, 15)],
+    ),
+    (  # an aside between dashes
+        "The three deceased—all young men in their 20s—were killed Friday in Shijaiyah.",
+        [("three deceased—all young men in their 20s—were killed", K, UNK, 3, 3, 3)],
+    ),
+    (  # two groups sharing one verb are added up
+        "Five US Special Operations service members and at least one Afghan soldier were "
+        "killed when a B-1 bomber struck their position.",
+        [
+            (
+                "Five US Special Operations service members and at least one Afghan soldier "
+                "were killed",
+                K,
+                MIL,
+                6,
+                None,
+                None,
+            )
+        ],
+    ),
+    (  # ... or kept apart when they are different populations
+        "Two soldiers and three civilians were killed.",
+        [
+            ("Two soldiers and three civilians were killed", K, CIV, 3, 3, 3),
+            ("Two soldiers and three civilians were killed", K, MIL, 2, 2, 2),
+        ],
+    ),
+    (
+        "The F-15 pilots fired on both helicopters, killing all 26 military and civilians aboard.",
+        [("killing all 26 military", K, MIL, 26, 26, 26)],
+    ),
+    (
+        "fired on them, killing Arno Voigt along with two Rangers and wounding an additional "
+        "twenty Rangers.",
+        [
+            ("killing Arno Voigt along with two Rangers", K, UNK, 3, 3, 3),
+            ("wounding an additional twenty Rangers.", W, UNK, 20, 20, 20),
+        ],
+    ),
+    (  # a named person with an apposition and an adverb before the verb
+        "Pat Tillman, the football player who joined the Army, apparently was killed by "
+        "friendly fire",
+        [
+            (
+                "Pat Tillman, the football player who joined the Army, apparently was killed",
+                K,
+                UNK,
+                1,
+                1,
+                1,
+            )
+        ],
+    ),
+    (
+        "The Army said Tillman’s April 22 death in Afghanistan did not result from enemy fire",
+        [("Tillman’s April 22 death", K, UNK, 1, 1, 1)],
+    ),
+    (
+        "saying the two crew members ejected safely, with one sustaining minor injuries.",
+        [("ejected safely", K, UNK, 0, 0, 0)],
+    ),
+    (  # a hard-wrapped line: the figure runs over the soft line break
+        "Two soldiers were killed and seven\nother were wounded.",
+        [
+            ("Two soldiers were killed", K, MIL, 2, 2, 2),
+            ("seven\nother were wounded", W, MIL, 7, 7, 7),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_CASES, ids=[c[0][:40] for c in MORE_CASES])
+def test_more_phrasings(text: str, expected: list[Row]) -> None:
+    assert figures(text) == expected
+
+
+def test_no_figure_across_a_paragraph_break() -> None:
+    # A line that ends a sentence is a real break: no figure spans it.
+    assert figures("Two soldiers were moved.\nSeven were wounded in Kyiv.") == [
+        ("Seven were wounded", W, UNK, 7, 7, 7)
+    ]
+    assert figures("Russia's death toll rose") == []

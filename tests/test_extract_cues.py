@@ -217,3 +217,51 @@ def test_rules_are_validated(tmp_path: Path) -> None:
     (rule,) = read_rules(path)
     assert rule.cue == Cue("intent", "deliberate")
     assert rule.regex.search("done on-purpose")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "a number of aircraft bombed short hitting units of First Canadian Army",
+            ("bombed short", "fratricide", "accidental"),
+        ),
+        (
+            "soldiers were struck by shrapnel from an artillery round that exploded short of "
+            "the intended target",
+            ("round that exploded short", "fratricide", "accidental"),
+        ),
+        (
+            "video showing three armed Russian soldiers shooting at seven or more of their "
+            "fellows as they ran",
+            ("shooting at seven or more of their fellows", "fratricide", "own_forces"),
+        ),
+        (
+            "was killed by friendly fire when a fellow soldier mistakenly identified an Afghan "
+            "fighter as enemy",
+            ("a fellow soldier mistakenly identified", "fratricide", "own_forces"),
+        ),
+        (
+            "The Saudi-led coalition previously carried out similar air strikes and mistakenly "
+            "killed dozens of soldiers",
+            ("previously carried out similar air strikes", "generic", "similar"),
+        ),
+        (
+            'documented in a book and a made for TV movie entitled "Friendly Fire."',
+            ('entitled "Friendly Fire', "generic", "title"),
+        ),
+        (
+            "In wartime, it would have been “friendly fire.”",
+            ("In wartime", "generic", "hypothetical"),
+        ),
+    ],
+)
+def test_new_cues(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)
+
+
+def test_a_rate_is_generic() -> None:
+    text = (
+        "The Coalition had few losses, yet nearly one in ten of those were caused by friendly fire."
+    )
+    assert ("one in ten", "generic", "plural") in cues_of(text)

@@ -284,3 +284,33 @@ def test_every_seed_span_quotes_its_phrase(prefix: str) -> None:
             assert span.value.start <= PUBLISHED[prefix]
         else:
             assert isinstance(span.value, date)
+
+
+def _dates(text: str, published: date | None = None) -> list[tuple[str | None, date, date, str]]:
+    doc = Doc(text, published)
+    return [
+        (s.value.phrase, s.value.start, s.value.end, s.value.precision.value)
+        for s in find_dates(doc)
+        if isinstance(s.value, IncidentDate)
+    ]
+
+
+def test_yearless_dates_take_the_year_of_the_scene() -> None:
+    # A historical text without a publication date: "July 11" is July 1943.
+    text = (
+        "The Allied invasion of Sicily began in July 1943. A second drop started on the "
+        "night of July 11 with C-47s."
+    )
+    assert ("July 11", date(1943, 7, 11), date(1943, 7, 11), "day") in _dates(text)
+    # A publication decades later does not pull the scene into its own year.
+    late = _dates(text, date(2014, 5, 2))
+    assert ("July 11", date(1943, 7, 11), date(1943, 7, 11), "day") in late
+    # A recent year is no scene: "on March 3" is the latest March 3 before publication.
+    recent = _dates("In 2023 the war went on. It happened on March 3.", date(2024, 1, 9))
+    assert ("on March 3", date(2023, 3, 3), date(2023, 3, 3), "day") in recent
+
+
+def test_a_day_that_names_an_event_is_no_date() -> None:
+    text = "Tillman, inspired by the Sept. 11 attacks to join the Army, was killed on April 22."
+    phrases = [d[0] for d in _dates(text, date(2004, 5, 29))]
+    assert phrases == ["on April 22"]

@@ -198,3 +198,55 @@ def test_allies_count_as_friendly() -> None:
 
     assert friendly("US", "CA") and friendly("RU", "RU") and friendly("SA", "YE")
     assert not friendly("RU", "UA") and not friendly("US", "IQ")
+
+
+def test_mistaken_fire_on_a_non_ally_is_no_incident(extractor: Extractor) -> None:
+    text = (
+        "Azerbaijani troops mistakenly shot down a Russian Mi-24 helicopter over Armenia on "
+        "November 9, 2020, killing two crew members."
+    )
+    assert extractor.extract(text, published=date(2020, 11, 10)).drafts == []
+    allied = "A US jet mistakenly bombed British troops near Basra on Friday, killing one soldier."
+    assert len(extractor.extract(allied, published=date(2003, 3, 30)).drafts) == 1
+
+
+def test_scene_date_place_and_toll_come_from_neighbouring_sentences(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "On September 10, 1939, several British submarines were patrolling off Norway. "
+        "HMS Triton spotted what seemed like a German submarine. Triton launched torpedoes "
+        "and sunk it, but the submarine was in fact HMS Oxley; the lethal friendly fire "
+        "incident became the Royal Navy's first loss."
+    )
+    (draft,) = extractor.extract(text).drafts
+    assert (draft.date.start, draft.date.precision.value) == (date(1939, 9, 10), "day")
+    assert draft.location.country == "NO"
+
+
+def test_one_event_article_takes_its_later_toll(extractor: Extractor) -> None:
+    text = (
+        "Three Israeli hostages were mistakenly shot by Israeli troops in the Gaza Strip, an "
+        "Israeli military official said Saturday.\n"
+        "Anger over the mistaken killings is likely to increase pressure on the government.\n"
+        "The three deceased—all young men in their 20s—were killed Friday in the Gaza City "
+        "area of Shijaiyah."
+    )
+    (draft,) = extractor.extract(text, published=date(2023, 12, 16)).drafts
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 3
+    assert draft.date.start == date(2023, 12, 15)
+
+
+def test_headline_joins_the_one_event_and_named_person_is_not_counted_twice(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Friendly Fire Kills Three Near Khe Sanh\n"
+        "Sergeant First Class Arno J. Voigt was killed by friendly fire near Khe Sanh, "
+        "Republic of Vietnam on June 4, 1970. Cobra gunships mistook Arno Voigt and a company "
+        "of ARVN Rangers for the enemy and fired on them, killing Arno Voigt along with two "
+        "Rangers."
+    )
+    (draft,) = extractor.extract(text).drafts
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 3
+    assert draft.date.start == date(1970, 6, 4)

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from incidents.extract.casualties import NAMED
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
 from incidents.geo import haversine_km
 from incidents.schema import (
@@ -206,6 +207,11 @@ def _is_trigger(index: _Index, i: int) -> bool:
         fratricide or index.cues(i, "intent") or index.spans(i, "casualty")
     )
     specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied
+    # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
+    # force that is neither the firer's own nor an ally's.
+    foes = bool(firing_sides and hit_sides) and not (same_side or allied)
+    if foes and not fratricide & {"explicit", "own_forces", "mutual"}:
+        return False
     if not specific and not ("explicit" in fratricide and not index.cues(i, "generic")):
         return False
     # Talk of friendly fire in general (totals, habits, definitions) is no event, unless the
@@ -255,11 +261,46 @@ def _shares_anchor(index: _Index, group: _Group, i: int) -> bool:
     towns = set().union(*(_towns(index, j) for j in group.sentences))
     weapons = set().union(*(_weapons(index, j) for j in group.sentences))
     clashing = set().union(*(_clashing(index, j) for j in group.sentences))
+    days = {_day(s) for j in group.triggers for s in _event_dates(index, j)} - {None}
     return (
-        bool(_towns(index, i) & towns)
+        bool({_day(s) for s in _event_dates(index, i)} & days)
+        or bool(_towns(index, i) & towns)
         or bool(_weapons(index, i) & weapons)
         or len(_clashing(index, i) & clashing) >= 2
     )
+
+
+def _day(span: Span) -> date | None:
+    """The day a date names exactly ("21 June 1917"), else None."""
+    value: IncidentDate = span.value
+    return value.start if value.precision == "day" and value.resolved_against is None else None
+
+
+def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
+    """A headline or a caption that says what the article's one event says is that event.
+
+    When exactly one group pins its event down (a date, town or named system), a group
+    that does not, or a headline line, joins it unless their anchors conflict."""
+    anchored = [g for g in groups if _has_anchor(index, g.triggers)]
+    if len(anchored) != 1 or len(groups) < 2:
+        return groups  # several dated events (a list, a roundup) stay apart
+    kept: list[_Group] = []
+    for g in groups:
+        headline = g.triggers == [0] and not index.text(0).rstrip().endswith((".", "!", "?"))
+        if g in anchored and not headline:
+            kept.append(g)
+            continue
+        others = [h for h in anchored if h is not g]
+        if not others:
+            kept.append(g)
+            continue
+        first = g.triggers[0]
+        home = min(others, key=lambda h: abs(h.triggers[0] - first))
+        if any(_conflicts(index, home, i) for i in g.triggers):
+            kept.append(g)
+            continue
+        home.context.extend(i for i in g.sentences if i not in home.triggers)
+    return kept
 
 
 def group_sentences(index: _Index) -> list[_Group]:
@@ -324,6 +365,7 @@ def group_sentences(index: _Index) -> list[_Group]:
         ):
             last_group.context.append(i)
     _lede(index, groups)
+    groups = _merge_loose(index, groups)
     _backfill(index, groups)
     return groups
 
@@ -346,6 +388,13 @@ def _backfill(index: _Index, groups: list[_Group]) -> None:
         if i in taken or not index.spans(i, "casualty") or index.cues(i, "generic"):
             continue
         homes = [g for g in groups if _shares_anchor(index, g, i) and not _conflicts(index, g, i)]
+        if not homes and len(groups) == 1 and not _NEW_EVENT.search(index.text(i)):
+            # An article about one event: a later sentence giving the toll it lacks is its toll.
+            group = groups[0]
+            kinds = {c.value.kind for j in group.sentences for c in index.spans(j, "casualty")}
+            fresh = {c.value.kind for c in index.spans(i, "casualty")} - kinds
+            if fresh and i > group.triggers[0] and not _conflicts(index, group, i):
+                homes = [group]
         if len(homes) == 1:
             homes[0].context.append(i)
             taken.add(i)
@@ -382,19 +431,64 @@ def _pick_date(index: _Index, group: _Group) -> Span | None:
             dates = _event_dates(index, i)
             if dates:
                 return dates[0]
-    # The scene's date is often given once, a sentence or two before ("On 21 June 1917 ...").
-    first = group.sentences[0]
-    for j in range(first - 1, max(first - 4, -1), -1):
+    # The scene's date is often given once, before ("On 21 June 1917 ..."), or the sentence
+    # after says when ("The deaths happened on Monday night").
+    for j in _scene(index, group):
         dates = _event_dates(index, j)
         if dates and not index.cues(j, "generic"):
-            return Span(
-                dates[-1].start, dates[-1].end, "date", dates[-1].value, dates[-1].stage, 0.4
-            )
+            found = dates[-1] if j < group.sentences[0] else dates[0]
+            return Span(found.start, found.end, "date", found.value, found.stage, 0.4)
     return None
 
 
+def _scene(index: _Index, group: _Group) -> list[int]:
+    """Sentences that set the group's scene, nearest first: earlier ones of its paragraph
+    (or the three before it), then the two after it in the paragraph."""
+    first, last = group.sentences[0], group.sentences[-1]
+    paragraph = index.paragraph_of[first]
+    before = [
+        j for j in range(first - 1, -1, -1) if index.paragraph_of[j] == paragraph or j >= first - 3
+    ]
+    after = [
+        j
+        for j in range(last + 1, min(last + 3, len(index.sentences)))
+        if index.paragraph_of[j] == index.paragraph_of[last]
+    ]
+    return before + after
+
+
+_DATELINE = re.compile(r"^[^\S\n]*[,(][^\n:—–]{0,40}(?:[:—–]|\)|\s-\s)")
+_ORIGIN = re.compile(
+    r"\b(?:(?:flew|flying|departing|departed|took off|launched|returning|returned) from|"
+    r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of))\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
+
+
+def _incidental(index: _Index, span: Span) -> bool:
+    """A dateline ("KABUL, Afghanistan:") or an origin ("flew from X"): not where it happened."""
+    text = index.doc.text
+    line_start = text.rfind("\n", 0, span.start) + 1
+    if not text[line_start : span.start].strip() and _DATELINE.match(text, span.end):
+        return True
+    return bool(_ORIGIN.search(text, max(0, span.start - 40), span.start))
+
+
 def _pick_place(index: _Index, group: _Group) -> Span | None:
-    places = [p for i in group.sentences for p in index.spans(i, "place")]
+    places = [
+        p for i in group.sentences for p in index.spans(i, "place") if not _incidental(index, p)
+    ]
+    if not places:
+        # The place is often set once for the scene ("off Norway", "In Sicily"), or the
+        # article's one locative country ("in Afghanistan") is all it says.
+        first = group.sentences[0]
+        for j in range(first - 1, -1, -1):
+            if index.paragraph_of[j] != index.paragraph_of[first]:
+                break
+            near = [p for p in index.spans(j, "place") if not _incidental(index, p)]
+            if near:
+                return max(near, key=lambda p: p.start)
+        return _country_of_text(index)
     if not places:
         return None
     trigger_set = set(group.triggers)
@@ -408,6 +502,24 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
 
     best = min(places, key=rank)
     return best if best.value.precision != "country" or len(places) == 1 else best
+
+
+_IN_COUNTRY = re.compile(r"\b(?:in|across|over|off|inside|throughout)\s+(?:the\s+)?(?:\w+ern\s+)?$")
+
+
+def _country_of_text(index: _Index) -> Span | None:
+    """The one country an article names, when it puts things in it ("in Afghanistan")."""
+    text = index.doc.text
+    found = [
+        p
+        for spans in index.by_sentence
+        for p in spans
+        if p.label == "place"
+        and p.value.precision == "country"
+        and _IN_COUNTRY.search(text, max(0, p.start - 30), p.start)
+    ]
+    named = {p.value.country for s in index.by_sentence for p in s if p.label == "place"}
+    return found[0] if len(named) == 1 and found else None
 
 
 def _codes(index: _Index, group: _Group, dimension: str) -> list[Span]:
@@ -487,10 +599,14 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
         b.cite(f"weapons.{k}", span)
 
     figures: list[CasualtyFigure] = []
-    for span in (c for i in group.sentences for c in index.spans(i, "casualty")):
+    found = [c for i in group.sentences for c in index.spans(i, "casualty")]
+    counted = {c.value.kind for c in found if c.confidence > NAMED}
+    for span in found:
         fig: CasualtyFigure = span.value
         if any(f.kind == fig.kind and f.population == fig.population for f in figures):
             continue
+        if span.confidence <= NAMED and fig.kind in counted:
+            continue  # "Voigt was killed" is already in "killing Voigt along with two Rangers"
         b.cite(f"claims.0.casualties.{len(figures)}", span)
         figures.append(fig.model_copy(update={"quote": doc.quote(span)}))
 

@@ -7,7 +7,11 @@ constructions are read, always within one line and one clause:
 * passive or intransitive: "27 Russian soldiers were killed", "34 more were wounded",
   "five Ukrainian fatalities", "an F-16 pilot was killed", "no one was hurt";
 * active: "killing two soldiers", "injured two women";
-* toll: "the death toll rose to 12".
+* toll: "the death toll rose to 12";
+* with an aside between count and verb ("15 people, five of them soldiers, were injured"),
+  two counted groups sharing a verb, added up ("five US soldiers and one Afghan soldier were
+  killed"), "killing X along with two Rangers" (3), a named person ("Tillman, the football
+  player, was killed", "Tillman's death": 1) and survivors ("ejected safely": 0 killed).
 
 A figure needs a number *and* a casualty word, so troop strengths ("3,000-5,000 troops
 were massing"), weapon designations (Su-25, FAB-250), dates and times never become one.
@@ -43,11 +47,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from incidents.extract.document import Doc, Span
+from incidents.extract.segment import unwrap
 from incidents.schema import CasualtyFigure, CasualtyKind, Population
 
 STAGE = "casualties"
 LABEL = "casualty"
 STRONG, LOOSE = 0.9, 0.7
+NAMED = 0.6  # a person named as killed: counted only where no figure of that kind is read
 
 _WS = r"[^\S\n]+"  # spaces, never a line break: a figure stays on one line
 Bounds = tuple[int | None, int | None, int | None]
@@ -73,6 +79,7 @@ class Modifiers(_Strict):
     """Words before a number, grouped by how they bound it."""
 
     low: list[str]
+    exact: list[str]
     above: list[str]
     high: list[str]
     below: list[str]
@@ -111,6 +118,7 @@ class CasualtyLexicon(_Strict):
     forces: list[str]
     civilian_context: list[str]
     follow: list[str]
+    survived: list[str]
     tolls: list[str]
     toll_verbs: list[str]
     months: list[str]
@@ -142,6 +150,9 @@ class _Rules:
     after: re.Pattern[str]
     before: re.Pattern[str]
     toll: re.Pattern[str]
+    conjunct: re.Pattern[str]
+    along: re.Pattern[str]
+    survived: re.Pattern[str]
     months_end: re.Pattern[str]
     context: re.Pattern[str]
     kind_of: dict[str, CasualtyKind]
@@ -157,7 +168,7 @@ def _rules() -> _Rules:
     small = rf"(?:{_alt(n.tens)}(?:[-\s]{_alt(n.units)})?|{_alt(n.units)})"
     words = rf"(?:(?:a|{small}){_WS}{_alt(n.scales)}(?:{_WS}(?:and{_WS})?{small})?|{small})\b"
     num = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+|{words})"
-    mods = [*lex.modifiers.low, *lex.modifiers.above, *lex.modifiers.high]
+    mods = [*lex.modifiers.low, *lex.modifiers.exact, *lex.modifiers.above, *lex.modifiers.high]
     mods += [*lex.modifiers.below, *lex.modifiers.about]
     # Lookarounds keep designations (Su-25, ZU-23-2), decimals and times out of numbers.
     qty = (
@@ -173,9 +184,11 @@ def _rules() -> _Rules:
     adj = rf"{not_adj}(?:(?-i:[A-Z][\w.’'-]*)|{_alt(lex.adjectives)}\b)"
     adjs = rf"(?P<adjs>(?:{_WS}{adj}){{0,3}})"
     gap_word = rf"(?!{_alt(lex.gap_stops)}\b|[\d,]+\b)[\w’'-]+"
+    # "15 people, five of them soldiers, were injured"; "the three deceased—all young men—were".
+    paren = r"(?P<paren>,[^,\n.;]{1,80},|[^\S\n]*[—–][^—–\n]{1,160}[—–])"
     after = (
-        rf"{qty}{adjs}(?:{_WS}{noun}(?P<gap>(?:{_WS}{gap_word}){{1,4}}?)??)?"
-        rf"(?:{_WS}{_alt(lex.relatives)})?(?:{_WS}{_alt(lex.auxiliaries)})?"
+        rf"{qty}{adjs}(?:{_WS}{noun}{paren}?(?P<gap>(?:{_WS}{gap_word}){{1,4}}?)??)?"
+        rf"(?:{_WS}{_alt(lex.relatives)})?(?:(?:{_WS}|(?<=[—–])){_alt(lex.auxiliaries)})?"
         rf"(?:{_WS}{_alt(lex.adverbs)}){{0,2}}{_WS}"
         rf"(?P<kind>{_alt(kinds_after)}|{_alt(lex.combined)})\b"
     )
@@ -186,6 +199,16 @@ def _rules() -> _Rules:
         rf"{qty}{adjs}(?:{_WS}{noun}|{end})"
     )
     toll = rf"\b{_alt(lex.tolls)}{_WS}{_alt(lex.toll_verbs)}(?:{_WS}to)?{_WS}{qty}"
+    # The first of two counted groups sharing one verb: "Five US service members and at
+    # least one Afghan soldier were killed" (the stage reads the second as usual).
+    conjunct = rf"{qty}{adjs}{_WS}{noun}{_WS}and{_WS}$"
+    # "killing Arno Voigt along with two Rangers": the named person and the others.
+    name = r"(?-i:[A-Z][\w'’-]+)(?:[^\S\n]+(?-i:[A-Z][\w'’.-]*)){0,3}"
+    kills = _alt(lex.kinds[CasualtyKind.KILLED].before)
+    along = (
+        rf"\b(?P<kind>{kills}){_WS}{name}{_WS}(?:along{_WS}with|together{_WS}with){_WS}"
+        rf"{qty}{adjs}(?:{_WS}{noun}|{end})"
+    )
     flags = re.IGNORECASE
     population_of = {_key(w): pop for pop, g in lex.populations.items() for w in g.plural}
     population_of |= {_key(w): pop for pop, g in lex.populations.items() for w in g.singular}
@@ -196,6 +219,9 @@ def _rules() -> _Rules:
         after=re.compile(after, flags),
         before=re.compile(before, flags),
         toll=re.compile(toll, flags),
+        conjunct=re.compile(conjunct, flags),
+        along=re.compile(along, flags),
+        survived=re.compile(rf"\b{_alt(lex.survived)}\b", flags),
         months_end=re.compile(rf"\b{_alt(lex.months)}\.?{_WS}$"),
         context=re.compile(rf"\b{_alt(lex.civilian_context)}\b", flags),
         kind_of=kind_of,
@@ -249,6 +275,8 @@ def _bounds(m: Groups, rules: _Rules) -> Bounds | None:
     match rules.modifier_of.get(_key(m.get("mod") or "")):
         case "low":
             return lo, None, None
+        case "exact":
+            return lo, lo, lo
         case "above":
             return lo + 1, None, None
         case "high":
@@ -300,11 +328,15 @@ class _Hit:
 def _hits(text: str, rules: _Rules) -> list[_Hit]:
     """Every candidate phrase, overlaps resolved leftmost-longest."""
     found = [
-        _Hit(m.start("qty"), m.end(), m.groupdict(), LOOSE if m["gap"] else STRONG)
+        _Hit(m.start("qty"), m.end(), m.groupdict(), LOOSE if m["gap"] or m["paren"] else STRONG)
         for m in rules.after.finditer(text)
     ]
     found += [_Hit(m.start(), m.end(), m.groupdict(), STRONG) for m in rules.before.finditer(text)]
     found += [_Hit(m.start(), m.end(), m.groupdict(), LOOSE) for m in rules.toll.finditer(text)]
+    found += [
+        _Hit(m.start(), m.end(), {**m.groupdict(), "along": "1"}, LOOSE)
+        for m in rules.along.finditer(text)
+    ]
     kept: list[_Hit] = []
     for hit in sorted(found, key=lambda h: (h.start, h.start - h.end)):
         if not kept or hit.start >= kept[-1].end:
@@ -312,10 +344,26 @@ def _hits(text: str, rules: _Rules) -> list[_Hit]:
     return kept
 
 
+def _plus(a: Bounds, b: Bounds) -> Bounds:
+    """Two groups' counts added: each bound where both give it, the floor from any value."""
+    low = sum(next(v for v in (x[0], x[1], x[2]) if v is not None) for x in (a, b))
+    best = a[1] + b[1] if a[1] is not None and b[1] is not None else None
+    high = a[2] + b[2] if a[2] is not None and b[2] is not None else None
+    return low, best, high
+
+
+def _conjunct(text: str, hit: _Hit, rules: _Rules) -> tuple[int, Groups] | None:
+    """A first counted group joined to ``hit`` by "and" ("five soldiers and one officer")."""
+    if not hit.groups.get("noun") or hit.groups.get("along"):
+        return None
+    m = rules.conjunct.search(text, max(0, hit.start - 160), hit.start)
+    return (m.start(), m.groupdict()) if m else None
+
+
 def find_casualties(doc: Doc) -> list[Span]:
     """Casualty figures in ``doc.text``, one span per (kind, population) figure."""
     rules = _rules()
-    text = doc.text
+    text = unwrap(doc.text)  # hard-wrapped lines: a figure may run over a soft break
     spans: list[Span] = []
     previous: tuple[int, Population] | None = None
     for hit in _hits(text, rules):
@@ -325,17 +373,45 @@ def find_casualties(doc: Doc) -> list[Span]:
             continue  # no count, or the day of a date ("November 3")
         if any(w.strip(".") in rules.lex.months for w in (m.get("adjs") or "").split()):
             continue
+        if m.get("along"):
+            bounds = _plus(bounds, (1, 1, 1))  # the person named before "along with"
         population = _population(hit, text, rules)
         if population is None:
             # "... killed and three wounded": an elliptical figure shares the one before.
             joined = previous and _JOINED.fullmatch(text[previous[0] : hit.start])
             population = previous[1] if previous and joined else Population.UNKNOWN
-        low, best, high = bounds
+        start = hit.start
+        groups = [(population, bounds)]
+        conjunct = _conjunct(text, hit, rules)
+        if conjunct is not None and (first := _bounds(conjunct[1], rules)) is not None:
+            start = conjunct[0]
+            first_hit = _Hit(start, hit.start, conjunct[1], hit.confidence)
+            first_population = _population(first_hit, text, rules) or population
+            if first_population is population:
+                groups = [(population, _plus(first, bounds))]
+            else:
+                groups.append((first_population, first))
         for kind in _kinds(m, rules):
-            figure = CasualtyFigure(kind=kind, population=population, low=low, best=best, high=high)
-            spans.append(Span(hit.start, hit.end, LABEL, figure, STAGE, hit.confidence))
+            for group_population, (low, best, high) in groups:
+                figure = CasualtyFigure(
+                    kind=kind, population=group_population, low=low, best=best, high=high
+                )
+                spans.append(Span(start, hit.end, LABEL, figure, STAGE, hit.confidence))
         previous = (hit.end, population)
+    spans += _survivors(text, spans, rules)
     return spans + _people_named(text, spans)
+
+
+def _survivors(text: str, found: list[Span], rules: _Rules) -> list[Span]:
+    """ "The two crew members ejected safely": an explicit zero killed."""
+    zero = CasualtyFigure(
+        kind=CasualtyKind.KILLED, population=Population.UNKNOWN, low=0, best=0, high=0
+    )
+    return [
+        Span(m.start(), m.end(), LABEL, zero, STAGE, LOOSE)
+        for m in rules.survived.finditer(text)
+        if not any(s.start < m.end() and m.start() < s.end for s in found)
+    ]
 
 
 # "Sergeant First Class Arno J. Voigt was killed", "L/Cpl Hull was killed": one person, by
@@ -347,6 +423,8 @@ _RANKS = (
 )
 _NAMED = re.compile(
     rf"(?:\b(?:{_RANKS}\.?[^\S\n]+)+)?\b[A-Z][a-z'’-]+(?:[^\S\n]+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{0,3}}"
+    # "Pat Tillman, the pro football player ..., apparently was killed"
+    rf"(?:,[^,\n;]{{3,120}},)?(?:[^\S\n]+\w+ly)?"
     rf"(?P<verb>[^\S\n]+(?:was|had been|has been)[^\S\n]+(?:\w+ly[^\S\n]+)?(?:killed|shot dead|shot and killed|fatally (?:shot|wounded)))\b"
 )
 _PAIR = re.compile(
@@ -354,12 +432,17 @@ _PAIR = re.compile(
     r"[^\S\n]+and[^\S\n]+(?:his|her|their|a|the)[^\S\n]+(?:[\w-]+[^\S\n]+)?(?:navigator|co-pilot|copilot|gunner|"
     r"driver|comrade|colleague|interpreter|crewman|observer)[^\S\n]+were[^\S\n]+(?:\w+ly[^\S\n]+)?killed\b"
 )
+# "Tillman's April 22 death": one person, named.
+_DEATH_OF = re.compile(
+    r"\b[A-Z][a-z'-]+(?:[^\S\n]+[A-Z][a-z'-]+){0,2}['’]s[^\S\n]+(?:[\w.,-]+[^\S\n]+){0,3}?"
+    r"(?:death|killing)\b(?![^\S\n]+toll)"
+)
 _NOT_A_PERSON = re.compile(r"^(?:The|This|That|It|He|She|They|No|One|Nobody|Everyone|Who)\b")
 
 
 def _people_named(text: str, found: list[Span]) -> list[Span]:
     extra: list[Span] = []
-    for pattern, count in ((_NAMED, 1), (_PAIR, 2)):
+    for pattern, count in ((_NAMED, 1), (_PAIR, 2), (_DEATH_OF, 1)):
         for m in pattern.finditer(text):
             if _NOT_A_PERSON.match(m.group()) or any(
                 s.start < m.end() and m.start() < s.end for s in [*found, *extra]
@@ -370,5 +453,5 @@ def _people_named(text: str, found: list[Span]) -> list[Span]:
             figure = CasualtyFigure(
                 kind=CasualtyKind.KILLED, population=population, low=count, best=count, high=count
             )
-            extra.append(Span(m.start(), m.end(), LABEL, figure, STAGE, 0.6))
+            extra.append(Span(m.start(), m.end(), LABEL, figure, STAGE, NAMED))
     return extra

@@ -272,6 +272,10 @@ _PUBLISHED = re.compile(r"(?i)(?:^\s*date|\b(?:published|posted)(?:\s+on)?)\s*:?
 _CONNECTOR = re.compile(r"\s*(?:and|to|until|till|through|[-–—])\s*")
 _OPENER = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+$")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)\s+$")
+_NAMED_DAY = re.compile(r"\s+(?:attacks?|anniversary|commission|memorial|hijackers?)\b")
+# A historical text: a year this many years before publication sets the year of the
+# yearless dates that follow it.
+_HISTORICAL_YEARS = 2
 
 
 def _label(text: str, kind: str, start: int) -> str:
@@ -304,6 +308,8 @@ def _hit(rules: _Rules, text: str, kind: str, m: re.Match[str]) -> _Hit | None:
         text, m.end()
     ):
         return None  # "December 27 soldiers", "in 2022 troops": a count, not a day
+    if kind == "day" and _NAMED_DAY.match(text, m.end()):
+        return None  # "the Sept. 11 attacks": a day that names an event, not a date
     if kind == "relative" and previous in ("russia", "usa"):
         return None  # the outlets "Russia Today", "USA Today"
     return _Hit(kind, m, start, _label(text, kind, start))
@@ -354,6 +360,36 @@ def _span(doc: Doc, start: int, end: int, label: str, value: _Value, anchor: dat
     return Span(start, end, "date", when, STAGE, confidence)
 
 
+def _explicit_years(hits: list[_Hit]) -> list[tuple[int, int]]:
+    """(offset, year) of every date that writes its year out, in text order."""
+    out = []
+    for hit in hits:
+        year = _g(hit.m, "y")
+        if hit.kind == "iso":
+            year = re.search(r"(?:19|20)\d\d", hit.m[0])[0]  # type: ignore[index]
+        if year and hit.label == "date":
+            out.append((hit.start, int(year)))
+    return out
+
+
+def _scene_anchor(
+    text: str, hit: _Hit, years: list[tuple[int, int]], anchor: date | None
+) -> date | None:
+    """What a yearless date is resolved against: the publication, unless the text is
+    about another time: "A second drop started on the night of July 11" takes 1943 from
+    "July 1943" before it. The nearest year written out before the date is the scene's
+    year when there is no publication date or it lies years before publication."""
+    if _g(hit.m, "y") is not None or hit.kind not in ("day", "range", "month", "week"):
+        return anchor
+    before = [y for at, y in years if at < hit.start]
+    year = before[-1] if before else None
+    if year is None:
+        return anchor
+    if anchor is not None and year > anchor.year - _HISTORICAL_YEARS:
+        return anchor
+    return date(year, 12, 31)
+
+
 def find_dates(doc: Doc) -> list[Span]:
     """Every date expression in ``doc.text`` as ``date``, ``timestamp`` or ``published`` spans.
 
@@ -369,20 +405,20 @@ def find_dates(doc: Doc) -> list[Span]:
             printed = _resolve(rules, hit, None)
             anchor = printed.start if printed else None
     spans: list[Span] = []
+    years, base = _explicit_years(hits), anchor
     i = 0
     while i < len(hits):
         hit = hits[i]
+        scene = _scene_anchor(text, hit, years, base)
         if i + 1 < len(hits):
             opener = _OPENER.search(text, max(0, hit.start - 10), hit.start)
-            merged = opener and _merge(rules, text, hit, hits[i + 1], anchor)
+            merged = opener and _merge(rules, text, hit, hits[i + 1], scene)
             if opener and merged:
-                spans.append(
-                    _span(doc, opener.start(), hits[i + 1].m.end(), "date", merged, anchor)
-                )
+                spans.append(_span(doc, opener.start(), hits[i + 1].m.end(), "date", merged, scene))
                 i += 2
                 continue
-        value = _resolve(rules, hit, anchor)
+        value = _resolve(rules, hit, scene)
         if value is not None:
-            spans.append(_span(doc, hit.start, hit.m.end(), hit.label, value, anchor))
+            spans.append(_span(doc, hit.start, hit.m.end(), hit.label, value, scene))
         i += 1
     return spans

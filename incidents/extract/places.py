@@ -27,7 +27,7 @@ _WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
-    r"governorate|Governorate|republic|Republic|State)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
+    r"governorate|Governorate|republic|Republic|State|state)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
 )
 _LOCATIVE = re.compile(
     r"(?:\b(?:in|near|at|outside|around|from|into|to|towards?|over|across|of|between|[Ll]ocation:?|"
@@ -46,9 +46,17 @@ _STOP = frozenset(
     "the a an in on at of and or but if as by for with from this that these those it its "
     "his her their our we you they he she i friendly fire general staff ministry defense "
     "defence president army navy air force forces troops soldiers update video footage "
-    "according however meanwhile earlier later join follow read also more".split()
+    "according however meanwhile earlier later join follow read also more war north south "
+    "east west center centre".split()
 )
 _BIG_CITY = 100_000
+# "the Red Sea", "the Dogger Bank": a name ending in a feature word is no town, nor is its head.
+_FEATURE = re.compile(
+    r"[ \-](?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
+    r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm)$"
+)
+# A country word that is part of a town's name ("Gaza City", "Kuwait City").
+_CITY_AFTER = re.compile(r"[ \-]City\b")
 
 
 class _Country(BaseModel):
@@ -109,6 +117,31 @@ def country_prior(text: str) -> dict[str, int]:
     return {c: n for c, n in counts.items() if n >= 2 or n * 5 >= top}
 
 
+def _bare_region(
+    name: str, towns: Sequence[GazetteerPlace], prior: dict[str, int], locative: bool
+) -> PlaceMention | None:
+    """A region named without "region"/"province" ("in Sicily", "over Normandy").
+
+    Only when it is one region, the text is about its country or puts it after a
+    locative, and no town of that name lies in the region's own country (so "Kharkiv"
+    stays the city)."""
+    if len(name) < 4 or not (locative or prior):
+        return None
+    regions = find_regions(name)
+    if len(regions) != 1:
+        return None
+    region = regions[0]
+    if not (locative or region.country in prior):
+        return None
+    if any(t.country == region.country for t in towns):
+        return None
+    if any(t.country in prior and t.population >= _BIG_CITY for t in towns):
+        return None
+    return PlaceMention(
+        region.english_name, None, region.country, region.code, None, None, "admin1"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class UserPlace:
     """A place a user added, with every name it goes by."""
@@ -166,6 +199,8 @@ def make_find_places(
                 taken.append((m.start(), m.end()))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
+            if _CITY_AFTER.match(text, m.end()):
+                continue
             if code and not _covered(m.start(), m.end(), taken):
                 mention = PlaceMention(m.group(), None, code, None, None, None, "country")
                 spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.6))
@@ -177,6 +212,11 @@ def make_find_places(
             start, end, name = m.start(), m.end(), m.group()
             # Longest name first, then its shorter heads ("Stanytsia Luhanska" before "Stanytsia").
             words = name.split(" ")
+            if re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start]):
+                continue  # "Donald J. Taylor": a surname after an initial
+            if _FEATURE.search(name):
+                taken.append((start, end))
+                continue
             for n in range(len(words), 0, -1):
                 candidate = " ".join(words[:n])
                 c_end = start + len(candidate)
@@ -193,10 +233,15 @@ def make_find_places(
                         taken.append((start, c_end))
                         break
                 found = gazetteer.lookup(candidate.rstrip("’'s").rstrip("’'"), limit=20)
-                if not found:
-                    continue
                 before = text[max(0, start - 40) : start]
                 locative = bool(_LOCATIVE.search(before))
+                bare = _bare_region(candidate, found, prior, locative)
+                if bare is not None:
+                    spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))
+                    taken.append((start, c_end))
+                    break
+                if not found:
+                    continue
                 if candidate.endswith(("'s", "’s")) and not locative:
                     continue  # "Moscow's troops" names an actor, not a place
                 strong = bool(_STRONG.search(before))

@@ -11,8 +11,12 @@ import re
 from incidents.extract.document import Doc, Span
 
 STAGE = "segment"
-# News copy uses a line per paragraph as often as blank lines; a non-empty line is the unit.
+# News copy uses a line per paragraph as often as blank lines; a non-empty line is the unit,
+# unless the text is hard-wrapped (see ``unwrap``).
 _PARAGRAPH = re.compile(r"[^\n]+")
+# A line break inside a sentence: no sentence end before it, and the next line goes on in
+# lower case or with a figure ("Two soldiers were killed and seven\nother were wounded").
+_SOFT_BREAK = re.compile(r"(?<=[\w,;’'\-])\n(?=[^\S\n]*[a-z0-9(])")
 # A sentence ends at . ! ? (with closing quotes/brackets) before whitespace and a capital,
 # digit, quote or bullet; the lookbehinds keep abbreviations and initials together.
 _ABBREVIATIONS = (
@@ -51,15 +55,24 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def unwrap(text: str) -> str:
+    """``text`` with the line breaks of hard-wrapped prose turned into spaces.
+
+    One character for one, so offsets into the result are offsets into ``text``.
+    """
+    return _SOFT_BREAK.sub(" ", text)
+
+
 def segment(doc: Doc) -> list[Span]:
-    """Paragraph spans (non-empty lines) and sentence spans within them."""
+    """Paragraph spans (non-empty lines, soft wraps joined) and sentence spans within them."""
     spans: list[Span] = []
-    for para in _PARAGRAPH.finditer(doc.text):
+    text = unwrap(doc.text)
+    for para in _PARAGRAPH.finditer(text):
         if not para.group().strip():
             continue
         spans.append(Span(para.start(), para.end(), "paragraph", None, STAGE))
         spans += [
             Span(s, e, "sentence", None, STAGE)
-            for s, e in _sentences(doc.text, para.start(), para.end())
+            for s, e in _sentences(text, para.start(), para.end())
         ]
     return spans

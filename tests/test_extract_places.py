@@ -1,0 +1,51 @@
+"""The places stage on phrasings it must read (or leave alone), with the real gazetteer."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidents.extract.document import Doc
+from incidents.extract.places import make_find_places
+from incidents.extract.registry import Stage
+from incidents.gazetteer import default_gazetteer
+
+
+@pytest.fixture(scope="module")
+def find_places() -> Stage:
+    return make_find_places(default_gazetteer())
+
+
+def places(find_places: Stage, text: str) -> dict[str, str | None]:
+    """Words -> gazetteer id, else admin1:, else country: key."""
+    doc = Doc(text)
+    out: dict[str, str | None] = {}
+    for span in find_places(doc):
+        v = span.value
+        key = v.gazetteer_id or (f"admin1:{v.admin1}" if v.admin1 else f"country:{v.country}")
+        out[doc.quote(span)] = key
+    return out
+
+
+def test_bare_region_after_a_locative(find_places: Stage) -> None:
+    found = places(find_places, "The Allied invasion of Sicily began with German aircraft.")
+    assert found.get("Sicily") == "admin1:IT-82"
+    # A town of the region's own country keeps the name ("Kharkiv" the city).
+    kharkiv = places(find_places, "Russian shells hit Kharkiv in Ukraine.")["Kharkiv"]
+    assert kharkiv is not None and kharkiv.startswith("geonames:")
+
+
+def test_lower_case_state_is_a_region(find_places: Stage) -> None:
+    text = "insurgents in the Kaga Local Government Area of Borno state, Nigeria"
+    assert places(find_places, text).get("Borno state") == "admin1:NG-BO"
+
+
+def test_sea_and_city_names(find_places: Stage) -> None:
+    found = places(find_places, "An F/A-18 was shot down over the Red Sea by USS Gettysburg.")
+    assert "Red" not in found and "Red Sea" not in found
+    found = places(find_places, "they were killed Friday in the Gaza City area of Shijaiyah")
+    assert "Gaza" not in found or found["Gaza"] != "country:PS"
+
+
+def test_no_town_in_a_name_or_a_generic_word(find_places: Stage) -> None:
+    found = places(find_places, "Friendly Fire by Donald J. Taylor, on War Games in Korea")
+    assert "Taylor" not in found and "War" not in found

@@ -6,6 +6,7 @@ Never connects; only computes URLs and paths.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ENV_URL = "INCIDENTS_DATABASE_URL"
@@ -39,13 +40,13 @@ def database_url(cli_value: str | None = None) -> str:
     return f"sqlite:///{default_database_path()}"
 
 
-def acting_user(cli_value: str | None = None) -> str:
-    """Who is recorded in history: ``--user``, ``INCIDENTS_USER``, else the login name."""
-    if cli_value:
-        return cli_value
-    env = os.environ.get(ENV_USER)
-    if env:
-        return env
+def requested_user(cli_value: str | None = None) -> str | None:
+    """The user named explicitly: ``--user``, else ``INCIDENTS_USER``, else None."""
+    return cli_value or os.environ.get(ENV_USER) or None
+
+
+def login_name() -> str:
+    """The operating-system login name (the last resort for the acting user)."""
     import getpass
 
     try:
@@ -54,11 +55,59 @@ def acting_user(cli_value: str | None = None) -> str:
         return "unknown"
 
 
-def mask_url(url: str) -> str:
-    """Hide the password of a database URL for messages."""
-    from sqlalchemy.engine import make_url
+def acting_user(cli_value: str | None = None, database_user: str | None = None) -> str:
+    """Who is recorded in history.
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<invalid database URL>"
+    ``--user`` > ``INCIDENTS_USER`` > the database user (PostgreSQL's ``session_user``,
+    passed in by the caller because this module never connects) > the login name.
+    """
+    return requested_user(cli_value) or database_user or login_name()
+
+
+def _has_password(userinfo: str) -> bool:
+    # A user name never contains "/": "sqlite:////tmp/a:b@c.db" is a path, not a login.
+    return ":" in userinfo and "/" not in userinfo.split(":", 1)[0]
+
+
+def url_passwords(url: str) -> list[str]:
+    """The passwords written in a database URL (userinfo and ``password=`` parameters)."""
+    from urllib.parse import parse_qsl, unquote
+
+    if "://" not in url:
+        return []
+    rest = url.split("://", 1)[1]
+    query_at = rest.find("?")
+    # The last "@" before the query ends the userinfo, so a password may contain "@".
+    at = rest.rfind("@", 0, query_at if query_at >= 0 else len(rest))
+    userinfo = rest[:at] if at >= 0 else ""
+    found = [unquote(userinfo.split(":", 1)[1])] if _has_password(userinfo) else []
+    if query_at >= 0:
+        found += [v for k, v in parse_qsl(rest[query_at + 1 :]) if k.lower() == "password"]
+    return [password for password in found if password]
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL for messages; works on unparseable URLs too."""
+    masked = _QUERY_PASSWORD.sub(r"\1***", url)
+    if "://" not in masked:
+        return masked
+    scheme, rest = masked.split("://", 1)
+    query_at = rest.find("?")
+    at = rest.rfind("@", 0, query_at if query_at >= 0 else len(rest))
+    if at >= 0 and _has_password(rest[:at]):
+        user = rest[:at].split(":", 1)[0]
+        rest = f"{user}:***{rest[at:]}"
+    return f"{scheme}://{rest}"
+
+
+def redact(text: str, url: str) -> str:
+    """Replace the URL's password wherever it appears in ``text`` (a last line of defence)."""
+    from urllib.parse import quote
+
+    for password in url_passwords(url):
+        for form in {password, quote(password, safe=""), quote(password)}:
+            text = text.replace(form, "***")
+    return text

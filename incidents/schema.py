@@ -27,6 +27,16 @@ from pydantic import (
     model_validator,
 )
 
+from incidents.limits import (
+    EVIDENCE_FIELD_CHARS,
+    GAZETTEER_ID_CHARS,
+    LONG_TEXT_CHARS,
+    MAX_LIST_ITEMS,
+    MAX_QUOTE_CHARS,
+    PUBLIC_ID_CHARS,
+    SHORT_TEXT_CHARS,
+)
+
 # --------------------------------------------------------------------------- codebook
 
 
@@ -296,7 +306,7 @@ def describe(enum: type[StrEnum]) -> dict[str, str]:
 
 PUBLIC_ID_RE = re.compile(r"^FF-(\d{4})-(\d{4,})$")
 _NONSTATE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-_MAX_TEXT = 2_000_000  # archived article text; larger is not an article
+_MAX_TEXT = LONG_TEXT_CHARS  # archived article text; larger is not an article
 
 
 def _country_code(value: str) -> str:
@@ -347,7 +357,7 @@ CountryCode = Annotated[str, AfterValidator(_country_code)]
 Side = Annotated[str, AfterValidator(_side)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
 Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_clean_text)]
-ShortText = Annotated[Text, Field(min_length=1, max_length=500)]
+ShortText = Annotated[Text, Field(min_length=1, max_length=SHORT_TEXT_CHARS)]
 # Long text is kept verbatim: evidence offsets point into it, so not even edges are trimmed.
 LongText = Annotated[str, AfterValidator(_clean_text), Field(max_length=_MAX_TEXT)]
 Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
@@ -367,6 +377,21 @@ class Model(BaseModel):
         if isinstance(data, dict) and cls.model_computed_fields:
             return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _list_items(cls, value: Any) -> Any:
+        # Checked before the items are validated, so a huge list costs nothing.
+        if isinstance(value, list | tuple) and len(value) > MAX_LIST_ITEMS:
+            raise ValueError(f"{len(value)} items; the limit is {MAX_LIST_ITEMS}")
+        return value
+
+    @field_validator("quote", mode="after", check_fields=False)
+    @classmethod
+    def _quote(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_QUOTE_CHARS:
+            raise ValueError(f"{len(value)} characters; the limit is {MAX_QUOTE_CHARS}")
+        return value
 
 
 # --------------------------------------------------------------------------- dates
@@ -493,6 +518,9 @@ class Location(Model):
     def _gazetteer_id(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"(geonames:\d+|user:[a-z0-9][a-z0-9-]*)", value):
             raise ValueError("gazetteer_id must look like 'geonames:703656' or 'user:some-slug'")
+        if value is not None and (len(value) > GAZETTEER_ID_CHARS or not value.isascii()):
+            # \d also matches non-ASCII digits; the column holds GAZETTEER_ID_CHARS.
+            raise ValueError(f"ASCII, at most {GAZETTEER_ID_CHARS} characters")
         return value
 
     @model_validator(mode="after")
@@ -689,6 +717,11 @@ class Evidence(Model):
 
     @model_validator(mode="after")
     def _span(self) -> Self:
+        # The database columns hold EVIDENCE_FIELD_CHARS characters and 32-bit offsets.
+        if len(self.field) > EVIDENCE_FIELD_CHARS:
+            raise ValueError(f"field is longer than {EVIDENCE_FIELD_CHARS} characters")
+        if self.end > LONG_TEXT_CHARS:
+            raise ValueError(f"end {self.end} is past the longest text ({LONG_TEXT_CHARS})")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         if len(self.quote) != self.end - self.start:
@@ -732,6 +765,16 @@ class Incident(Model):
     @classmethod
     def _dedupe(cls, value: list[Any]) -> list[Any]:
         return list(dict.fromkeys(value))
+
+    @field_validator("id")
+    @classmethod
+    def _public_id(cls, value: str | None) -> str | None:
+        # The pattern's \d also matches non-ASCII digits; the column holds PUBLIC_ID_CHARS.
+        if value is not None and not value.isascii():
+            raise ValueError(f"{value!r}: use ASCII digits, e.g. FF-2023-0001")
+        if value is not None and len(value) > PUBLIC_ID_CHARS:
+            raise ValueError(f"{value} is longer than {PUBLIC_ID_CHARS} characters")
+        return value
 
     @model_validator(mode="after")
     def _links(self) -> Self:

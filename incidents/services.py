@@ -1,4 +1,9 @@
-"""Use-cases spanning layers, each in one transaction. They take and return schema objects."""
+"""Use-cases spanning layers, each in one transaction. They take and return schema objects.
+
+Every write runs through ``run_write``: one write transaction, re-run from the start when
+another writer got in the way (busy SQLite file, PostgreSQL serialization failure,
+deadlock or id race), so the work functions below must not keep state between attempts.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from incidents.db import repository as repo
-from incidents.db.engine import session_scope
+from incidents.db.engine import is_transient, run_write, session_scope
 from incidents.db.models import ActorRow, IncidentRow, PlaceRow
 from incidents.errors import ConflictError, InputError
 from incidents.schema import (
@@ -47,10 +52,14 @@ def builtin_actors() -> list[Actor]:
 
 def seed_actors(engine: Engine) -> int:
     """Load the shipped actor lexicon; idempotent. Returns the number of actors stored."""
-    with session_scope(engine) as session:
-        for actor in builtin_actors():
+    actors = builtin_actors()
+
+    def work(session: Session) -> int:
+        for actor in actors:
             repo.upsert_actor(session, actor)
         return session.scalar(select(func.count()).select_from(ActorRow)) or 0
+
+    return run_write(engine, work)
 
 
 # --------------------------------------------------------------------------- places
@@ -161,8 +170,9 @@ def add_incidents(
     engine: Engine, incidents: Sequence[Incident], *, user: str, skip_existing: bool = False
 ) -> AddResult:
     """Store incidents all-or-nothing; an existing public id is a conflict unless skipped."""
-    result = AddResult()
-    with session_scope(engine) as session:
+
+    def work(session: Session) -> AddResult:
+        result = AddResult()
         for incident in incidents:
             if incident.id and session.scalar(
                 select(IncidentRow.id).where(IncidentRow.public_id == incident.id)
@@ -174,8 +184,12 @@ def add_incidents(
             try:
                 result.added.append(store_new(session, incident, user))
             except IntegrityError as exc:
+                if is_transient(exc):
+                    raise  # another writer took the id; the re-run picks the next one
                 raise ConflictError(f"cannot store {incident.title!r}: {exc.orig}") from None
-    return result
+        return result
+
+    return run_write(engine, work)
 
 
 def get_incident(engine: Engine, public_id: str) -> IncidentRecord:
@@ -193,18 +207,25 @@ def update_incident(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> IncidentRecord:
-    """Replace an incident's document, recording what changed; no-op if nothing did."""
+    """Replace an incident's document, recording what changed; no-op if nothing did.
+
+    With ``expected_version``, refuse (ConflictError) unless the stored version is still
+    that one; the check and the write happen under one row lock.
+    """
     if incident.id and incident.id != public_id.upper():
         raise InputError(f"id: the document is {incident.id}, not {public_id}; ids cannot change")
-    with session_scope(engine) as session:
-        row = repo.get_incident_row(session, public_id)
+
+    def work(session: Session) -> IncidentRecord:
+        row = repo.get_incident_row(session, public_id, for_update=True)
         if expected_version is not None and row.version != expected_version:
             raise ConflictError(
-                f"{row.public_id} was changed by someone else (version {row.version}, "
-                f"you edited {expected_version}); re-open it and edit again"
+                f"{row.public_id} was changed by someone else (now version {row.version}, "
+                f"you edited version {expected_version}); nothing saved"
             )
         replace_incident(session, row, incident, user=user, reason=reason)
         return repo.incident_to_schema(row)
+
+    return run_write(engine, work)
 
 
 def replace_incident(
@@ -232,8 +253,9 @@ def delete_incident(engine: Engine, public_id: str, *, user: str, reason: str) -
     """Soft-delete: hidden from queries, kept with its reason, restorable."""
     if not reason.strip():
         raise InputError("--reason: say why the incident is deleted")
-    with session_scope(engine) as session:
-        row = repo.get_incident_row(session, public_id)
+
+    def work(session: Session) -> None:
+        row = repo.get_incident_row(session, public_id, for_update=True)
         if row.deleted_at is not None:
             raise ConflictError(f"{row.public_id} is already deleted")
         row.deleted_at = repo.now()
@@ -241,19 +263,24 @@ def delete_incident(engine: Engine, public_id: str, *, user: str, reason: str) -
         row.version += 1
         repo.add_history(session, row, user=user, action="delete", reason=reason)
 
+    run_write(engine, work)
+
 
 def restore_incident(
     engine: Engine, public_id: str, *, user: str, reason: str | None = None
 ) -> None:
     """Undo a soft delete."""
-    with session_scope(engine) as session:
-        row = repo.get_incident_row(session, public_id)
+
+    def work(session: Session) -> None:
+        row = repo.get_incident_row(session, public_id, for_update=True)
         if row.deleted_at is None:
             raise ConflictError(f"{row.public_id} is not deleted")
         row.deleted_at = None
         row.deleted_reason = None
         row.version += 1
         repo.add_history(session, row, user=user, action="restore", reason=reason)
+
+    run_write(engine, work)
 
 
 def history(engine: Engine, public_id: str) -> list[HistoryEntry]:
@@ -262,15 +289,32 @@ def history(engine: Engine, public_id: str) -> list[HistoryEntry]:
         return repo.history_of(session, public_id)
 
 
-def list_incidents(engine: Engine, flt: IncidentFilter) -> Iterator[IncidentRecord]:
-    """Incidents matching the filter; an unknown region or place is an error."""
-    region_code = None
-    if flt.region:
-        from incidents.regions import resolve_region
+def _region_code(flt: IncidentFilter) -> str | None:
+    if not flt.region:
+        return None
+    from incidents.regions import resolve_region
 
-        region_code = resolve_region(flt.region, country=flt.country).code
+    return resolve_region(flt.region, country=flt.country).code
+
+
+def list_incidents(engine: Engine, flt: IncidentFilter) -> Iterator[IncidentRecord]:
+    """Incidents matching the filter, streamed; an unknown region or place is an error."""
+    region_code = _region_code(flt)
     with session_scope(engine) as session:
         yield from repo.query_incidents(session, flt, region_code=region_code)
+
+
+def list_flat(
+    engine: Engine, flt: IncidentFilter, columns: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """The flat CSV columns of the incidents matching the filter, computed in SQL, streamed.
+
+    The same rows as ``flat_row`` over ``list_incidents`` (tests/test_bulk.py compares them),
+    without building a record per incident. Not for ``include_deleted`` filters.
+    """
+    region_code = _region_code(flt)
+    with session_scope(engine) as session:
+        yield from repo.flat_rows(session, flt, columns, region_code=region_code)
 
 
 def add_user_place(
@@ -295,7 +339,8 @@ def add_user_place(
     if not slug:
         raise InputError(f"name: {name!r} has no letters or digits to make an id from")
     gid = f"user:{slug}"
-    with session_scope(engine) as session:
+
+    def work(session: Session) -> None:
         if repo.get_place(session, gid) is not None:
             raise ConflictError(f"place {gid} already exists")
         repo.upsert_place(
@@ -310,6 +355,8 @@ def add_user_place(
             feature="site",
             origin="user",
         )
+
+    run_write(engine, work)
     return gid
 
 
@@ -362,26 +409,30 @@ def source_owner(engine: Engine, sha256: str) -> tuple[str, list[str]] | None:
 
 def attach_report(engine: Engine, public_id: str, draft: Incident, *, user: str) -> IncidentRecord:
     """Add a draft's sources, claims and claim evidence to an existing incident."""
-    record = get_incident(engine, public_id)
-    doc = record.document()
-    offset = len(doc.claims)
-    known = {s.ref for s in doc.sources}
-    sources = [*doc.sources, *(s for s in draft.sources if s.ref not in known)]
-    evidence = list(doc.evidence)
-    for ev in draft.evidence:
-        if ev.field.startswith("claims."):
-            parts = ev.field.split(".")
-            parts[1] = str(int(parts[1]) + offset)
-            evidence.append(ev.model_copy(update={"field": ".".join(parts)}))
-    updated = doc.model_copy(
-        update={"sources": sources, "claims": [*doc.claims, *draft.claims], "evidence": evidence}
-    )
     refs = ", ".join(s.ref or "" for s in draft.sources)
-    return update_incident(
-        engine,
-        public_id,
-        Incident.model_validate(updated.model_dump()),
-        user=user,
-        reason=f"attached report {refs}",
-        expected_version=record.version,
-    )
+
+    # Read and write under one row lock: a concurrent edit is merged into, never lost.
+    def work(session: Session) -> IncidentRecord:
+        row = repo.get_incident_row(session, public_id, for_update=True)
+        doc = repo.incident_to_schema(row).document()
+        offset = len(doc.claims)
+        known = {s.ref for s in doc.sources}
+        sources = [*doc.sources, *(s for s in draft.sources if s.ref not in known)]
+        evidence = list(doc.evidence)
+        for ev in draft.evidence:
+            if ev.field.startswith("claims."):
+                parts = ev.field.split(".")
+                parts[1] = str(int(parts[1]) + offset)
+                evidence.append(ev.model_copy(update={"field": ".".join(parts)}))
+        updated = doc.model_copy(
+            update={
+                "sources": sources,
+                "claims": [*doc.claims, *draft.claims],
+                "evidence": evidence,
+            }
+        )
+        incident = Incident.model_validate(updated.model_dump())
+        replace_incident(session, row, incident, user=user, reason=f"attached report {refs}")
+        return repo.incident_to_schema(row)
+
+    return run_write(engine, work)

@@ -76,6 +76,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def other_db_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second empty database of the same kind as ``db_url`` (restore, upgrade targets)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'other.db'}"
+        return
+    admin: Engine = request.getfixturevalue("pg_admin")
+    schema, url = _pg_schema_url(admin)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated engine on the per-test database."""
     eng = make_engine(db_url)

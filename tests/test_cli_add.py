@@ -177,3 +177,14 @@ def test_odd_unicode_and_sql_text_are_stored_verbatim(cli: Invoke, tmp_path: Pat
     assert cli("add", str(path)).exit_code == 0
     data = json.loads(cli("show", "FF-2023-0001", "--format", "json").stdout)
     assert data["title"] == odd
+
+
+def test_new_ids_follow_the_highest_number_not_the_last_in_text_order(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    """FF-2023-10000 comes after FF-2023-9999 although it sorts before it as text."""
+    fixed = [{**GOOD, "id": "FF-2023-9999"}, {**GOOD, "id": "FF-2023-0002", "title": "Other"}]
+    assert cli("add", str(_write(tmp_path, fixed))).exit_code == 0
+    assert cli("add", str(_write(tmp_path, GOOD, "new.yaml"))).exit_code == 0
+    assert cli("add", str(_write(tmp_path, GOOD, "newer.yaml"))).exit_code == 0
+    assert set(_ids(cli)) == {"FF-2023-0002", "FF-2023-9999", "FF-2023-10000", "FF-2023-10001"}

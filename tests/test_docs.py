@@ -63,3 +63,15 @@ def test_quickstart_has_the_two_commands_ci_runs() -> None:
 
 def test_codebook_doc_is_generated_from_the_schema() -> None:
     assert (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8") == codebook_markdown()
+
+
+def test_reliability_figures_match_the_tests() -> None:
+    """The README quotes the stress and fuzz sizes the suite really runs."""
+    from tests.test_concurrency import STRESS
+    from tests.test_fuzz import FUZZ_CASES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    for processes, writes in STRESS:
+        assert f"{processes} processes × {writes} writes" in section
+    assert f"{sum(FUZZ_CASES.values())} hypothesis cases per engine" in section

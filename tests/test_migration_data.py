@@ -9,8 +9,6 @@ and the incidents must read back exactly as in the reference.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from incidents.db import migrate
 from incidents.db.engine import make_engine
 from incidents.db.models import Base
 from incidents.schema import IncidentFilter
-from tests.conftest import PG_URL, ROOT
+from tests.conftest import ROOT
 
 OLDER = migrate.revisions()[:-1]
 
@@ -85,36 +83,15 @@ def _copy(source: Engine, target: Engine) -> dict[str, list[str]]:
     return copied
 
 
-@pytest.fixture
-def second_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """Another empty database on the same engine as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}"
-        return
-    from sqlalchemy import create_engine
-
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.mark.parametrize("revision", OLDER)
 def test_records_survive_upgrade_from(
-    revision: str, db_url: str, second_url: str, tmp_path: Path
+    revision: str, db_url: str, other_db_url: str, tmp_path: Path
 ) -> None:
     reference = make_engine(db_url)
     migrate.upgrade(reference)
     _fill(db_url, tmp_path)
 
-    old = make_engine(second_url)
+    old = make_engine(other_db_url)
     migrate.upgrade(old, revision)
     assert migrate.current_revision(old) == revision
     copied = _copy(reference, old)
@@ -138,11 +115,11 @@ def test_records_survive_upgrade_from(
         services.history(reference, r["id"]) for r in want
     ]
     # Full-text search works on the upgraded database, and new writes get fresh ids.
-    hits = _run(second_url, "list", "--text", "Belgorod", "--format", "jsonl")
+    hits = _run(other_db_url, "list", "--text", "Belgorod", "--format", "jsonl")
     assert hits and hits == _run(db_url, "list", "--text", "Belgorod", "--format", "jsonl")
-    _run(second_url, "add", str(ROOT / "tests" / "fixtures" / "three.yaml"))
+    _run(other_db_url, "add", str(ROOT / "tests" / "fixtures" / "three.yaml"))
     assert (
-        len(_run(second_url, "list", "--format", "jsonl").splitlines())
+        len(_run(other_db_url, "list", "--format", "jsonl").splitlines())
         == len(_run(db_url, "list", "--format", "jsonl").splitlines()) + 3
     )
     reference.dispose()

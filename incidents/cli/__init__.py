@@ -22,28 +22,93 @@ if TYPE_CHECKING:
 
 @dataclass
 class State:
-    """Per-invocation settings; the engine is made on first use, never at import."""
+    """Per-invocation settings; the engine and the acting user are resolved on first use."""
 
-    url: str
-    user: str
+    # repr=False: the URL may carry a password.
+    url: str = field(repr=False)
+    user_option: str | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    _user: str | None = field(default=None, repr=False)
+    _database_user: str | None = field(default=None, repr=False)
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Whether the URL names PostgreSQL (decided without connecting)."""
+        return self.url.split("://", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
+
+    @property
+    def user(self) -> str:
+        """Who is recorded in history: --user > $INCIDENTS_USER > database user > login."""
+        if self._user is None:
+            from incidents.config import acting_user, requested_user
+
+            explicit = requested_user(self.user_option)
+            # Only ask the server when nothing cheaper names the user.
+            database_user = None if explicit or not self.is_postgresql else self.database_user()
+            self._user = acting_user(self.user_option, database_user)
+        return self._user
+
+    def database_user(self) -> str:
+        """PostgreSQL's ``session_user`` (the login role), fetched once."""
+        if self._database_user is None:
+            from sqlalchemy import text
+
+            with self.engine(migrate=False).connect() as conn:
+                self._database_user = str(conn.scalar(text("SELECT session_user")))
+        return self._database_user
 
     def engine(self, *, migrate: bool = True) -> Engine:
         """The engine, connected and (unless ``migrate=False``) at the latest revision."""
         if self._engine is None:
             from incidents.db.engine import check_connection, make_engine
 
-            self._engine = make_engine(self.url)
+            self._engine = make_engine(_parsed_url(self.url))
             check_connection(self._engine)
         if migrate:
-            from incidents.db.migrate import ensure_current
-
-            done = ensure_current(self._engine)
-            if done:
-                from incidents.cli import render
-
-                render.message(done, style="yellow")
+            self._ensure_current(self._engine)
         return self._engine
+
+    def _ensure_current(self, engine: Engine) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        from incidents.db.migrate import ensure_current, head_revision
+        from incidents.db.roles import is_permission_denied
+
+        try:
+            done = ensure_current(engine)
+        except DBAPIError as exc:
+            if not is_permission_denied(exc):
+                raise
+            # A read-only user meets an outdated database: say so instead of a DDL error.
+            raise DatabaseError(
+                f"the database needs upgrading to revision {head_revision()}, but the database "
+                f"user {self.database_user()!r} may not change its schema; ask its owner to run "
+                "`incidents db upgrade`"
+            ) from None
+        if done:
+            from incidents.cli import render
+
+            render.message(done, style="yellow")
+
+
+def _parsed_url(url: str) -> str:
+    """``url`` if SQLAlchemy can parse it; else a DatabaseError that does not echo it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from incidents.config import mask_url
+
+    try:
+        make_url(url).get_dialect()
+    except NoSuchModuleError:
+        raise DatabaseError(
+            f"unsupported database or driver {mask_url(url)}: use SQLite or PostgreSQL"
+        ) from None
+    except (ArgumentError, ValueError) as exc:
+        # SQLAlchemy's message quotes the whole URL, password included.
+        reason = str(exc).replace(url, mask_url(url))
+        raise DatabaseError(f"invalid database URL {mask_url(url)}: {reason}") from None
+    return url
 
 
 def _one_line(exc: ValidationError) -> str:
@@ -58,26 +123,54 @@ class IncidentsGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         from incidents.cli import render
 
+        def error(message: str) -> None:
+            from incidents.config import redact
+
+            # Whatever built the message, the URL's password never reaches the terminal.
+            state = ctx.find_object(State)
+            render.error(redact(message, state.url) if state else message)
+
         try:
             return super().invoke(ctx)
         except IncidentsError as exc:
-            render.error(str(exc))
+            error(str(exc))
             ctx.exit(exc.exit_code)
         except ValidationError as exc:
-            render.error(_one_line(exc))
+            error(_one_line(exc))
             ctx.exit(2)
         except Exception as exc:
-            from sqlalchemy.exc import OperationalError
+            from sqlalchemy.exc import DBAPIError, OperationalError
 
-            if not isinstance(exc, OperationalError):
-                raise
-            from incidents.config import mask_url
+            from incidents.db.roles import is_permission_denied
 
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "database error"
             state = ctx.find_object(State)
-            where = mask_url(state.url) if state else "the database"
-            render.error(str(DatabaseError(f"{where}: {reason}")))
+            if not isinstance(exc, DBAPIError):
+                raise
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "database error"
+            if is_permission_denied(exc) and state is not None:
+                from incidents.db.roles import permission_message
+
+                error(permission_message(exc.statement, _login_of(state), reason))
+            elif isinstance(exc, OperationalError):
+                from incidents.config import mask_url
+
+                where = mask_url(state.url) if state else "the database"
+                error(str(DatabaseError(f"{where}: {reason}")))
+            else:
+                raise
             ctx.exit(DatabaseError.exit_code)
+
+
+def _login_of(state: State) -> str:
+    """The database login for messages: the server's answer, else the URL's user name."""
+    try:
+        return state.database_user()
+    except Exception:  # the connection may be what failed; the URL is the fallback
+        from sqlalchemy.engine import make_url
+
+        from incidents.config import login_name
+
+        return make_url(state.url).username or login_name()
 
 
 app = typer.Typer(
@@ -104,14 +197,16 @@ def root(
     user: Annotated[
         str | None,
         typer.Option(
-            "--user", help="Name recorded in history (default: $INCIDENTS_USER or login)."
+            "--user",
+            help="Name recorded in history (default: $INCIDENTS_USER, else the PostgreSQL "
+            "user, else the login name).",
         ),
     ] = None,
 ) -> None:
     """A research database for friendly-fire and fratricide incidents."""
-    from incidents.config import acting_user, database_url
+    from incidents.config import database_url
 
-    ctx.obj = State(url=database_url(db), user=acting_user(user))
+    ctx.obj = State(url=database_url(db), user_option=user)
 
 
 def _register() -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import importlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from incidents.cli import State
 from incidents.cli.filters import filter_options
 from incidents.schema import IncidentFilter, IncidentRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class ExportFormat(StrEnum):
@@ -49,6 +53,51 @@ def write_jsonl(records: Iterable[IncidentRecord], out: TextIO) -> int:
         out.write(record.model_dump_json() + "\n")
         count += 1
     return count
+
+
+def write_flat_rows(
+    rows: Iterable[Sequence[Any]], out: TextIO, *, excel: bool = False, raw: bool = False
+) -> int:
+    """The flat CSV from rows already in ``FLAT_COLUMNS`` order; return how many were written.
+
+    Writes what ``write_csv`` writes for the same incidents (header, formula guard, RFC 4180
+    line ends), from tuples instead of records.
+    """
+    from incidents.exchange.flat import FLAT_COLUMNS, neutralize
+
+    if excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FLAT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(row if raw else [neutralize(v) for v in row])
+        count += 1
+    return count
+
+
+def write_flat(
+    engine: Engine,
+    flt: IncidentFilter,
+    out: TextIO,
+    *,
+    excel: bool = False,
+    raw: bool = False,
+    track: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+) -> int:
+    """The per-incident flat CSV of a filter, by the fastest path that gives the same bytes.
+
+    Rows come straight from the ``incidents_flat`` view, streamed; a filter that includes
+    deleted incidents (which the view leaves out) goes through the schema records.
+    """
+    from incidents import services
+    from incidents.exchange.flat import FLAT_COLUMNS, write_csv
+
+    if flt.include_deleted:
+        records: Iterable[IncidentRecord] = services.list_incidents(engine, flt)
+        return write_csv(track(records) if track else records, out, excel=excel, raw=raw)
+    rows: Iterable[tuple[Any, ...]] = services.list_flat(engine, flt, FLAT_COLUMNS)
+    return write_flat_rows(track(rows) if track else rows, out, excel=excel, raw=raw)
 
 
 def write_profile(records: Iterable[IncidentRecord], out: TextIO, name: str, *, raw: bool) -> int:
@@ -144,7 +193,19 @@ def export(
     if output is not None:
         records = render_export.progress(records, label=f"exporting to {output}")
     with _output(output) as out:
-        if profile:
+        if fmt is ExportFormat.CSV and per is Per.INCIDENT and not (profile or lossless):
+            label = f"exporting to {output}"
+            count = write_flat(
+                state.engine(),
+                flt,
+                out,
+                excel=excel,
+                raw=raw,
+                track=(lambda rows: render_export.progress(rows, label=label))
+                if output is not None
+                else None,
+            )
+        elif profile:
             count = write_profile(records, out, profile, raw=raw)
         elif fmt is ExportFormat.CSV:
             count = write_csv(

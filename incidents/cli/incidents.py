@@ -6,13 +6,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from incidents.cli import State
 from incidents.cli.filters import filter_options
-from incidents.schema import IncidentFilter
+from incidents.schema import HistoryEntry, IncidentFilter, IncidentRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class OutputFormat(StrEnum):
@@ -99,15 +102,18 @@ def list_(
 ) -> None:
     """List incidents matching every given filter."""
     from incidents import services
-    from incidents.cli import render
-    from incidents.exchange.flat import write_csv
 
     state: State = ctx.obj
+    if fmt is OutputFormat.CSV:
+        from incidents.cli.export import write_flat
+
+        write_flat(state.engine(), flt, sys.stdout)
+        return
     records = services.list_incidents(state.engine(), flt)
     if fmt is OutputFormat.TABLE:
+        from incidents.cli import render
+
         render.incidents_table(records)
-    elif fmt is OutputFormat.CSV:
-        write_csv(records, sys.stdout)
     elif fmt is OutputFormat.JSONL:
         for record in records:
             sys.stdout.write(record.model_dump_json() + "\n")
@@ -137,6 +143,104 @@ def launch_editor(text: str, *, name: str) -> str:
         return path.read_text(encoding="utf-8")
 
 
+_MINE_MARK = "# ==== your version: saved when you close the editor ===="
+_STORED_MARK = "# ==== stored now"
+
+
+def _own_text(text: str) -> str:
+    """The user's part of an editor file, without a conflict header or stored block."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith(_MINE_MARK)]
+    if starts:
+        lines = lines[starts[0] + 1 :]
+    ends = [i for i, line in enumerate(lines) if line.startswith(_STORED_MARK)]
+    if ends:
+        lines = lines[: ends[0]]
+    return "".join(lines)
+
+
+def _is_blank(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _conflict_text(
+    mine: str, stored: IncidentRecord, since: list[HistoryEntry], *, edited_version: int
+) -> str:
+    """An editor file with the user's version to save and the stored one commented out."""
+    from datetime import UTC
+
+    from incidents.exchange.documents import dump_yaml
+
+    def when(entry: HistoryEntry) -> str:
+        return f"{entry.at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+    head = [
+        f"# CONFLICT: {stored.id} was changed by someone else while you edited version "
+        f"{edited_version}.",
+        f"# Below is your version; saving this file stores it as the version after "
+        f"{stored.version}.",
+        "# The version stored now is at the end, commented out: merge what you need into",
+        "# yours and save. Leave this file unchanged, or empty it, to cancel.",
+        "#",
+        f"# Changed since version {edited_version}:",
+    ]
+    for number, entry in enumerate(since, start=edited_version + 1):
+        fields = sorted({path.split(".", 1)[0] for path in entry.changes})
+        what = f" ({', '.join(fields)})" if fields else ""
+        why = f": {entry.reason}" if entry.reason else ""
+        head.append(
+            f"#   version {number}: {entry.action} by {entry.user} at {when(entry)}{what}{why}"
+        )
+    stored_by = f", changed by {since[-1].user} at {when(since[-1])}" if since else ""
+    deleted = f", DELETED: {stored.deleted_reason}" if stored.deleted_at else ""
+    stored_yaml = dump_yaml([stored.document()])
+    return (
+        "\n".join(head)
+        + "\n"
+        + _MINE_MARK
+        + "\n"
+        + mine.rstrip("\n")
+        + "\n"
+        + f"{_STORED_MARK}: version {stored.version}{stored_by}{deleted} ====\n"
+        + "".join(f"# {line}".rstrip() + "\n" for line in stored_yaml.splitlines())
+    )
+
+
+def _edit_in_editor(
+    engine: Engine, record: IncidentRecord, *, user: str, reason: str | None
+) -> tuple[IncidentRecord, int] | None:
+    """Edit until saved; on a conflict re-open with both versions. None: nothing to save."""
+    from incidents import services
+    from incidents.errors import ConflictError, InputError
+    from incidents.exchange.documents import dump_yaml, load_incidents
+
+    name = f"{record.id}.yaml"
+    text = dump_yaml([record.document()])
+    base = record.version
+    conflict: ConflictError | None = None
+    while True:
+        edited = launch_editor(text, name=name)
+        if edited == text or _is_blank(edited):
+            if conflict is not None:
+                raise conflict
+            return None
+        docs = load_incidents(edited, name=name)
+        if len(docs) != 1:
+            raise InputError(f"{name}: expected one incident, got {len(docs)}")
+        try:
+            saved = services.update_incident(
+                engine, record.id, docs[0], user=user, reason=reason, expected_version=base
+            )
+        except ConflictError as exc:
+            conflict = exc
+            stored = services.get_incident(engine, record.id)
+            since = services.history(engine, record.id)[base : stored.version]
+            text = _conflict_text(_own_text(edited), stored, since, edited_version=base)
+            base = stored.version
+            continue
+        return saved, base
+
+
 def edit(
     ctx: typer.Context,
     public_id: Annotated[str, typer.Argument(metavar="ID", help="Public id.")],
@@ -144,31 +248,42 @@ def edit(
         Path | None, typer.Option("--file", help="Take the new version from this YAML/JSON file.")
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, for the history.")] = None,
+    expect_version: Annotated[
+        int | None,
+        typer.Option(
+            "--expect-version",
+            help="Refuse unless the stored version is still N (the one --file was made from).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Edit an incident as YAML in $EDITOR (or from --file); the change is validated and logged."""
     from incidents import services
     from incidents.cli import render
     from incidents.errors import InputError
-    from incidents.exchange.documents import dump_yaml, load_file, load_incidents
+    from incidents.exchange.documents import load_file
 
+    if expect_version is not None and file is None:
+        # The editor always starts from the stored version; it needs no promise about it.
+        raise typer.BadParameter("goes with --file", param_hint="--expect-version")
     state: State = ctx.obj
     engine = state.engine()
     record = services.get_incident(engine, public_id)
-    if file is not None:
-        docs = load_file(file)
-    else:
-        original = dump_yaml([record.document()])
-        edited = launch_editor(original, name=f"{record.id}.yaml")
-        if edited == original:
+    if file is None:
+        outcome = _edit_in_editor(engine, record, user=state.user, reason=reason)
+        if outcome is None:
             render.message("no change", style="yellow")
             return
-        docs = load_incidents(edited, name=f"{record.id}.yaml")
-    if len(docs) != 1:
-        raise InputError(f"expected one incident, got {len(docs)}")
-    updated = services.update_incident(
-        engine, record.id, docs[0], user=state.user, reason=reason, expected_version=record.version
-    )
-    if updated.version == record.version:
+        updated, base = outcome
+    else:
+        docs = load_file(file)
+        if len(docs) != 1:
+            raise InputError(f"{file}: expected one incident, got {len(docs)}")
+        base = record.version if expect_version is None else expect_version
+        updated = services.update_incident(
+            engine, record.id, docs[0], user=state.user, reason=reason, expected_version=base
+        )
+    if updated.version == base:
         render.message("no change", style="yellow")
     else:
         render.message(f"saved {updated.id} (version {updated.version})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -15,6 +15,7 @@ from incidents.exchange.flat import flat_row
 from incidents.schema import HistoryEntry, Incident, IncidentRecord
 
 if TYPE_CHECKING:
+    from incidents.db.check import Problem
     from incidents.dedupe import Duplicate
     from incidents.extract.evaluate import Report
 
@@ -326,4 +327,14 @@ def duplicates(draft: Incident, found: list[Duplicate]) -> None:
             f"{dup.score:.2f}",
             escape("; ".join(dup.reasons)),
         )
+    _console().print(table)
+
+
+def check_problems(problems: Sequence[Problem]) -> None:
+    """Print integrity-check problems, one row each (by public id, else table#pk)."""
+    table = Table(header_style="bold")
+    for column in ("Check", "Where", "Problem"):
+        table.add_column(column, overflow="fold", no_wrap=column == "Check")
+    for p in problems:
+        table.add_row(p.check.value, escape(p.where), escape(p.message))
     _console().print(table)

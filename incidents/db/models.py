@@ -139,6 +139,8 @@ class IncidentRow(Base):
         Index("ix_incidents_admin1_date", "admin1", "date_start", "date_end"),
         Index("ix_incidents_country_date", "country", "date_start", "date_end"),
         Index("ix_incidents_date", "date_start", "date_end"),
+        # The default listing order, so listings stream without a full sort (0004).
+        Index("ix_incidents_date_public_id", "date_start", "public_id"),
         Index("ix_incidents_lat_lon", "latitude", "longitude"),
     )
 

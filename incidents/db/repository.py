@@ -19,8 +19,10 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     or_,
     select,
+    table,
     text,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -94,13 +96,20 @@ def upsert_place(
             origin=origin,
         )
         session.add(row)
-    keys = {n.name_key for n in row.names}
+    session.flush()
+    keys = set(
+        session.scalars(select(PlaceNameRow.name_key).where(PlaceNameRow.place_id == row.id))
+    )
+    spellings = []
     for spelling in (name, *names):
         key = normalize_name(spelling)
         if key and key not in keys:
             keys.add(key)
-            row.names.append(PlaceNameRow(name=spelling[:500], name_key=key[:500]))
-    session.flush()
+            spellings.append({"place_id": row.id, "name": spelling[:500], "name_key": key[:500]})
+    if spellings:
+        # One executemany: a city has hundreds of spellings, too many for the unit of work.
+        session.execute(insert(PlaceNameRow), spellings)
+        session.expire(row, ["names"])
     return row
 
 
@@ -266,20 +275,37 @@ def source_to_schema(row: SourceRow) -> Source:
 def next_public_id(session: Session, year: int) -> str:
     """The next free FF-YYYY-NNNN for ``year``."""
     prefix = f"FF-{year:04d}-"
-    taken = session.scalars(
-        select(IncidentRow.public_id).where(IncidentRow.public_id.like(prefix + "%"))
+    if session.get_bind().dialect.name == "postgresql":
+        # Writers adding in one year take turns until commit instead of colliding on
+        # max + 1 and re-running (SQLite's BEGIN IMMEDIATE already serialises writers).
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(prefix))))
+    # A range, not LIKE, so the unique index is used; longer numbers are larger
+    # (FF-2023-10000 follows FF-2023-9999).
+    last = session.scalar(
+        select(IncidentRow.public_id)
+        .where(IncidentRow.public_id >= prefix, IncidentRow.public_id < f"FF-{year:04d}.")
+        .order_by(func.length(IncidentRow.public_id).desc(), IncidentRow.public_id.desc())
+        .limit(1)
     )
-    highest = max((int(pid.rsplit("-", 1)[1]) for pid in taken), default=0)
+    highest = int(last.rsplit("-", 1)[1]) if last else 0
     return f"{prefix}{highest + 1:04d}"
 
 
 def get_incident_row(
-    session: Session, public_id: str, *, include_deleted: bool = True
+    session: Session, public_id: str, *, include_deleted: bool = True, for_update: bool = False
 ) -> IncidentRow:
-    """The incident row for a public id, or NotFoundError."""
+    """The incident row for a public id, or NotFoundError.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite writers
+    already hold the database lock), so a version check and the write that follows it
+    cannot interleave with another writer's.
+    """
     query = _with_children(select(IncidentRow)).where(
         IncidentRow.public_id == public_id.strip().upper()
     )
+    if for_update:
+        # populate_existing: a row this session read earlier must not hide the locked one.
+        query = query.with_for_update(of=IncidentRow).execution_options(populate_existing=True)
     row = session.scalar(query)
     if row is None or (row.deleted_at is not None and not include_deleted):
         raise NotFoundError(f"no incident {public_id!r}")
@@ -705,5 +731,41 @@ def query_incidents(
     query = query.order_by(*_SORTS[flt.sort])
     if flt.limit:
         query = query.limit(flt.limit)
-    for row in session.scalars(query):
+    # Streamed in chunks (a server-side cursor on PostgreSQL): memory holds one chunk.
+    for row in session.scalars(query.execution_options(yield_per=STREAM_CHUNK)):
         yield incident_to_schema(row)
+
+
+STREAM_CHUNK = 500
+FLAT_VIEW = "incidents_flat"
+
+
+def flat_rows(
+    session: Session, flt: IncidentFilter, columns: Sequence[str], *, region_code: str | None
+) -> Iterator[tuple[Any, ...]]:
+    """``columns`` of the ``incidents_flat`` view for the incidents a filter selects, streamed.
+
+    The view (migration 0003) computes the flat CSV columns in SQL, so no row becomes an
+    ORM object or a schema record. It leaves deleted incidents out: the caller takes the
+    record path when the filter includes them.
+    """
+    query = flat_query(session, flt, columns, region_code=region_code)
+    result = session.execute(query.execution_options(yield_per=STREAM_CHUNK * 4))
+    for row in result:
+        yield tuple(row)
+
+
+def flat_query(
+    session: Session, flt: IncidentFilter, columns: Sequence[str], *, region_code: str | None
+) -> Select[Any]:
+    """The query behind ``flat_rows`` (tests EXPLAIN it)."""
+    if flt.include_deleted:
+        raise ValueError("incidents_flat leaves deleted incidents out")
+    view = table(FLAT_VIEW, *(column(c) for c in columns))
+    query = (
+        select(*view.c)
+        .select_from(view.join(IncidentRow, IncidentRow.public_id == view.c.id))
+        .where(*filter_conditions(session, flt, region_code=region_code))
+        .order_by(*_SORTS[flt.sort])
+    )
+    return query.limit(flt.limit) if flt.limit else query

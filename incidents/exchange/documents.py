@@ -7,6 +7,7 @@ give ``text_file: path`` (relative to the document) instead of ``text``. No SQL 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,53 @@ import yaml
 from pydantic import ValidationError
 
 from incidents.errors import InputError, ValidationFailed
+from incidents.limits import MAX_ALIAS_VALUES, MAX_DOCUMENT_BYTES, MAX_NESTING_DEPTH
 from incidents.schema import Incident
 
-MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "dump_yaml",
+    "field_path",
+    "load_file",
+    "load_incidents",
+    "parse_json",
+    "parse_text",
+]
+
 Path_ = tuple[str | int, ...]
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML whose only booleans are true/false, so country 'NO' stays Norway."""
+    """Safe YAML whose only booleans are true/false, so country 'NO' stays Norway.
+
+    It also refuses nesting deeper than ``MAX_NESTING_DEPTH``, before the recursive
+    composer can hit Python's recursion limit, and counts the nodes so that ``_walk`` can
+    stop aliases that expand to billions of values (a few lines of "billion laughs").
+    """
+
+    depth = 0
+    nodes = 0
+    walked = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, counting how deep it sits."""
+        self.nodes += 1
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING_DEPTH:
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+                raise _Refused(line, f"nested deeper than {MAX_NESTING_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Refused(Exception):
+    """A document shape the loader refuses, by line; ``parse_text`` adds the file name."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.reason = line, reason
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -31,44 +71,119 @@ _Loader.yaml_implicit_resolvers = {
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 
 
 def _walk(loader: _Loader, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
     lines[path] = node.start_mark.line + 1
+    loader.walked += 1
+    if loader.walked > loader.nodes + MAX_ALIAS_VALUES:
+        raise _Refused(lines[path], f"aliases expand to more than {MAX_ALIAS_VALUES} values")
+    if len(path) > MAX_NESTING_DEPTH:
+        # Aliases of aliases nest deeper than any node the composer saw.
+        raise _Refused(lines[path], f"nested deeper than {MAX_NESTING_DEPTH} levels")
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int):
-                raise InputError(f"line {key_node.start_mark.line + 1}: keys must be text")
+            key = _construct(loader, key_node, path)
+            # bool is an int, but True as a key is a typo for a field name, not a field.
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                raise _Refused(key_node.start_mark.line + 1, f"{_field(path)}: keys must be text")
             if key in result:
-                raise InputError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+                raise _Refused(key_node.start_mark.line + 1, f"duplicate key {key!r}")
             result[key] = _walk(loader, value_node, (*path, key), lines)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node, path)
 
 
-def parse_text(text: str, *, name: str = "<input>") -> tuple[Any, dict[Path_, int]]:
-    """Parse YAML (JSON is YAML too) into plain data and a map from data path to line."""
-    lines: dict[Path_, int] = {}
-    loader = _Loader(text)
+def _field(path: Path_) -> str:
+    return ".".join(str(p) for p in path) or "document"
+
+
+def _construct(loader: _Loader, node: yaml.Node, path: Path_) -> Any:
     try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        # PyYAML builds dates and integers with Python's own constructors, which raise
+        # plain errors: 2023-02-30 (no such day), a 5,000-digit integer.
+        reason = str(exc).split(";")[0].splitlines()[0]
+        value = str(node.value)[:40]
+        raise _Refused(
+            node.start_mark.line + 1, f"{_field(path)}: cannot read {value!r}: {reason}"
+        ) from None
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
+    lines: dict[Path_, int] = {}
+    # The reader checks the characters as it is made, so it belongs inside the try.
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError(f"{name}: the document is empty")
         return _walk(loader, node, (), lines), lines
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def parse_text(text: str, *, name: str = "<input>") -> tuple[Any, dict[Path_, int]]:
+    """Parse YAML (or JSON) into plain data and a map from data path to line."""
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return parse_json(text, name=name)
+        except InputError:
+            pass  # YAML flow style ({title: x}) is not JSON; read it as YAML
+    try:
+        return _parse_yaml(text, name)
+    except _Refused as exc:
+        raise InputError(f"{name}:{exc.line}: {exc.reason}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{where}: malformed YAML/JSON: {problem}") from None
-    finally:
-        loader.dispose()
+
+
+# Characters JSON allows raw inside strings but YAML 1.1 refuses (DEL, C1 controls,
+# U+FFFE/FFFF) or reads as line breaks (NEL, U+2028/9); tabs are JSON whitespace that YAML
+# refuses in places. Escaping them keeps every line where it is.
+_NOT_YAML = re.compile("[\t\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if char == "\t" else f"\\u{ord(char):04x}"
+
+
+def parse_json(text: str, *, name: str = "<input>") -> tuple[Any, dict[Path_, int]]:
+    """Parse JSON into plain data; lines come from reading it again as YAML.
+
+    The values are json.loads', since YAML 1.1 reads JSON's escaped astral characters
+    ("\\ud83d\\ude00") as two lone surrogates and refuses some raw characters JSON allows.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested deeper than {MAX_NESTING_DEPTH} levels") from None
+    except ValueError as exc:
+        # Not a JSONDecodeError: an integer over Python's 4,300-digit conversion limit.
+        raise InputError(f"{name}: malformed JSON: {str(exc).split(';')[0]}") from None
+    try:
+        _, lines = _parse_yaml(_NOT_YAML.sub(_yaml_escape, text), name)
+    except _Refused as exc:
+        # Nesting too deep, or a duplicate key (JSON would silently keep the last one).
+        raise InputError(f"{name}:{exc.line}: {exc.reason}") from None
+    except yaml.YAMLError:
+        lines = {}  # JSON that YAML 1.1 cannot read (keys over 1024 characters): no lines
+    return data, lines
 
 
 def read_text(path: Path) -> str:
@@ -122,6 +237,11 @@ def _resolve_text_files(
                 raise InputError(f"{name}:{where}: sources.{i}.text_file: {exc}") from None
 
 
+def field_path(loc: Sequence[str | int]) -> str:
+    """``claims.0.quote``; a key that is not printable (an unknown key "a\\nb") is quoted."""
+    return ".".join(str(p) if str(p).isprintable() else repr(p) for p in loc)
+
+
 def format_error(exc: ValidationError, *, name: str, lines: dict[Path_, int], prefix: Path_) -> str:
     """One line: file:line: field.path: reason (and how many more errors there are)."""
     first = exc.errors()[0]
@@ -132,7 +252,7 @@ def format_error(exc: ValidationError, *, name: str, lines: dict[Path_, int], pr
         if full[:cut] in lines:
             line = lines[full[:cut]]
             break
-    field = ".".join(str(p) for p in loc) or "incident"
+    field = field_path(loc) or "incident"
     message = first["msg"].removeprefix("Value error, ")
     more = len(exc.errors()) - 1
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
@@ -163,10 +283,7 @@ def load_file(path: Path) -> list[Incident]:
     """Load a YAML or JSON incident file (``-`` is not handled here)."""
     text = read_text(path)
     if path.suffix.lower() == ".json":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+        parse_json(text, name=str(path))  # JSON's own errors first, then the documents'
     return load_incidents(text, name=str(path), base=path.parent)
 
 
@@ -177,4 +294,22 @@ def dump_yaml(incidents: Sequence[Incident] | Iterable[Incident]) -> str:
         for i in incidents
     ]
     payload: Any = docs[0] if len(docs) == 1 else docs
-    return yaml.safe_dump(payload, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(payload, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+# YAML 1.1 line breaks besides \n and \r; PyYAML writes them raw in plain and block scalars,
+# where reading folds them into spaces.
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that double-quotes (and so escapes) text holding YAML-only line breaks."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        """A string node; double-quoted when plain style would fold a line break."""
+        if _YAML_BREAKS.search(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)

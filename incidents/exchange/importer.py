@@ -24,9 +24,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import itertools
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
@@ -37,10 +39,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from incidents.db import repository as repo
-from incidents.db.engine import session_scope
+from incidents.db.engine import write_scope
 from incidents.db.models import IncidentRow
 from incidents.errors import ConflictError, InputError, NotFoundError, ValidationFailed
 from incidents.exchange.dictionary import CASUALTY_KINDS
+from incidents.exchange.documents import field_path
 from incidents.exchange.flat import (
     DOCUMENT_COLUMN,
     FLAT_COLUMNS,
@@ -50,6 +53,13 @@ from incidents.exchange.flat import (
 )
 from incidents.exchange.formats import ImportFormat
 from incidents.exchange.jsonl import RowError, parse_line, validation_error
+from incidents.limits import (
+    MAX_CSV_CELL_CHARS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    MAX_NESTING_DEPTH,
+    csv_cell_limit,
+)
 from incidents.schema import (
     ActorRole,
     Incident,
@@ -141,37 +151,63 @@ def detect_format(path: Path) -> ImportFormat:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return ImportFormat.JSONL
-    with _open(path) as fh:
-        head = fh.readline()
+    with _open(path) as fh, csv_cell_limit():
+        try:
+            head = fh.readline()
+            header = next(csv.reader([head]), []) if suffix == ".csv" or "," in head else None
+        except UnicodeDecodeError:
+            raise InputError(_undecodable(path)) from None
+        except csv.Error as exc:
+            raise InputError(f"{path}:1: malformed CSV header: {exc}") from None
     if head.lstrip().startswith("{"):
         return ImportFormat.JSONL
-    if suffix == ".csv" or "," in head:
-        header = next(csv.reader([head]), [])
+    if header is not None:
         return ImportFormat.ACLED if "event_id_cnty" in header else ImportFormat.CSV
     raise InputError(f"{path}: cannot tell the format; give --format jsonl, csv or acled")
 
 
 def _open(path: Path) -> IO[str]:
     try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise InputError(f"{path}: {size} bytes is over the {MAX_IMPORT_BYTES} byte limit")
         return path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _undecodable(path: Path) -> str:
+    """Where a file stops being UTF-8 (the text decoder only knows its buffer's offset)."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return f"{path}:{line}: not UTF-8 text (byte {exc.start}: {exc.reason})"
+    return f"{path}: not UTF-8 text"
+
+
 def read_items(path: Path, fmt: ImportFormat) -> Iterator[Incoming]:
     """Parse every line or row of ``path``; errors become invalid items, never exceptions."""
-    with _open(path) as fh:
+    with _open(path) as fh, csv_cell_limit():
         try:
             if fmt is ImportFormat.JSONL:
-                yield from _jsonl_items(fh)
+                items = _jsonl_items(fh)
             elif fmt is ImportFormat.CSV:
-                yield from _csv_items(fh, path, _flat_incident)
+                items = _csv_items(fh, path, _flat_incident)
             elif fmt is ImportFormat.ACLED:
-                yield from _csv_items(fh, path, _acled_parser())
+                items = _csv_items(fh, path, _acled_parser())
             else:
                 raise InputError(f"{path}: resolve the format before reading")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+            for count, item in enumerate(items, start=1):
+                if count > MAX_IMPORT_ROWS:
+                    raise InputError(
+                        f"{path}: {item.where}: more than {MAX_IMPORT_ROWS} rows in one "
+                        "import; split the file"
+                    )
+                yield item
+        except UnicodeDecodeError:
+            raise InputError(_undecodable(path)) from None
         except csv.Error as exc:
             raise InputError(f"{path}: malformed CSV: {exc}") from None
 
@@ -181,7 +217,22 @@ def _jsonl_items(fh: IO[str]) -> Iterator[Incoming]:
     for number, line in enumerate(fh, start=1):
         if line.strip():
             text = line.rstrip("\r\n")
-            yield Incoming(number, f"line {number}", text, parse_line(text))
+            yield Incoming(number, f"line {number}", text, _jsonl_line(text))
+
+
+def _jsonl_line(text: str) -> Incident | RowError:
+    try:
+        parsed = parse_line(text)
+    except RecursionError:
+        # json.loads recurses per level; the YAML reader stops at the same depth.
+        return RowError("json", f"nested deeper than {MAX_NESTING_DEPTH} levels")
+    except ValueError as exc:
+        # Not a JSONDecodeError: e.g. an integer over Python's 4,300-digit conversion limit.
+        return RowError("json", f"malformed JSON: {str(exc).split(';')[0]}")
+    if isinstance(parsed, RowError) and not parsed.field.isprintable():
+        # An unknown key from the file ("a\nb") would break the one-line error.
+        return RowError(field_path(parsed.field.split(".")), parsed.reason)
+    return parsed
 
 
 def _csv_items(
@@ -200,7 +251,17 @@ def _csv_items(
         where = f"row {number} (line {last_line + 1})"
         last_line = reader.line_num
         clean = {k: v for k, v in row.items() if k is not None and not k.startswith(REJECT_PREFIX)}
-        yield Incoming(number, where, clean, _parse_row(row, parse), partial)
+        yield Incoming(number, where, clean, _checked_row(row, parse), partial)
+
+
+def _checked_row(
+    row: dict[str | None, Any], parse: Callable[[dict[str, str]], Incident]
+) -> Incident | RowError:
+    for column, value in row.items():
+        if isinstance(value, str) and len(value) > MAX_CSV_CELL_CHARS:
+            reason = f"{len(value)} characters; the limit is {MAX_CSV_CELL_CHARS}"
+            return RowError(str(column), reason)
+    return _parse_row(row, parse)
 
 
 def _parse_row(
@@ -571,33 +632,157 @@ def _apply_one(
     )
 
 
+# Rows read ahead per window: the bulk writer looks up their ids and sources in a few
+# queries and writes the new incidents among them in one batch.
+WINDOW = 2000
+
+
+def _windows(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while window := list(itertools.islice(iterator, size)):
+        yield window
+
+
+@dataclass
+class Applied:
+    """What ``apply_items`` did: one outcome per row, and the rows to reject with reasons."""
+
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    rejected: list[tuple[Incoming, str]] = field(default_factory=list)
+    invalid: list[Incoming] = field(default_factory=list)
+    conflict: str | None = None
+
+    def record(
+        self, item: Incoming, outcome: ImportOutcome, name: str, *, index: int | None = None
+    ) -> None:
+        """Keep an outcome (replacing the one at ``index``); a conflict is also a reject."""
+        if index is None:
+            self.outcomes.append(outcome)
+        else:
+            self.outcomes[index] = outcome
+        if outcome.action is Action.CONFLICT:
+            self.rejected.append((item, outcome.reason or ""))
+            if self.conflict is None:
+                self.conflict = f"{name}: {item.where}: {outcome.reason}"
+
+
+class _Batch:
+    """New incidents queued in the bulk writer, with the rows and outcomes they came from."""
+
+    def __init__(self, session: Session, user: str) -> None:
+        from incidents.db.bulk import BulkWriter
+
+        self.session, self.user = session, user
+        # The importer decides when to write: at the end of each window.
+        self.writer = BulkWriter(session, user=user, batch_size=sys.maxsize)
+        self.items: list[tuple[Incoming, int]] = []
+
+    def offer(self, item: Incoming, incident: Incident, applied: Applied) -> bool:
+        """Queue a new incident with an unused id for the bulk write; False: not eligible."""
+        if incident.id is None or self.writer.is_stored(incident.id):
+            return False
+        prepared = self.writer.prepare(incident)
+        if prepared is None:
+            return False
+        self.writer.add(prepared)
+        self.items.append((item, len(applied.outcomes)))
+        applied.outcomes.append(
+            # Validated by construction; every field given (a default factory is slow here).
+            ImportOutcome.model_construct(
+                row=item.row,
+                where=item.where,
+                action=Action.NEW,
+                id=prepared.public_id,
+                changes=[],
+                reason=None,
+            )
+        )
+        return True
+
+    def flush(self, seen: dict[str, str], applied: Applied, name: str) -> None:
+        """Write the queue; if the batch fails, store its rows one by one the ORM way."""
+        items, self.items = self.items, []
+        try:
+            self.writer.flush()
+        except Exception:
+            # The savepoint is gone; each row now meets the checks that report its problem.
+            self.writer.take_pending()
+            for item, _ in items:
+                seen.pop(getattr(item.parsed, "id", None) or "", None)
+            for item, index in items:
+                assert not isinstance(item.parsed, RowError)
+                result = _apply_one(self.session, item, item.parsed, self.user, seen)
+                applied.record(item, result, name, index=index)
+            self.writer.invalidate()
+
+
 def apply_items(
     engine: Engine,
-    items: Sequence[Incoming],
+    items: Iterable[Incoming],
     *,
     name: str,
     user: str,
     skip_invalid: bool = False,
     dry_run: bool = False,
     track: Tracker = no_progress,
-) -> list[ImportOutcome]:
-    """Store valid items in one transaction; a conflict aborts it unless ``skip_invalid``."""
-    outcomes: list[ImportOutcome] = []
+    fast: bool = True,
+) -> Applied:
+    """Store valid items in one transaction; a conflict aborts it unless ``skip_invalid``.
+
+    Items stream through in windows. New incidents with an unused id go to the bulk writer
+    (``fast``); every other row (updates, id-less rows matched by content, sources that
+    need merging) takes the ORM path, after the queue is written, so rows apply in file
+    order. Without ``skip_invalid`` the first invalid row or conflict stops the writing
+    and the rest is only read, to report invalid rows before conflicts, as a full read
+    first would.
+    """
+    applied = Applied()
     seen: dict[str, str] = {}
     try:
-        with session_scope(engine) as session:
-            for item in track(items, label="importing", total=len(items)):
-                if isinstance(item.parsed, RowError):
-                    continue
-                result = _apply_one(session, item, item.parsed, user, seen)
-                if result.action is Action.CONFLICT and not skip_invalid:
-                    raise ConflictError(f"{name}: {item.where}: {result.reason}; nothing imported")
-                outcomes.append(result)
+        with write_scope(engine) as session:
+            batch = _Batch(session, user) if fast else None
+            for window in _windows(track(items, label="importing", total=None), WINDOW):
+                stopped = bool(applied.invalid or applied.conflict) and not skip_invalid
+                if batch is not None and not stopped:
+                    batch.writer.prefetch(
+                        [i.parsed for i in window if not isinstance(i.parsed, RowError)]
+                    )
+                for item in window:
+                    if isinstance(item.parsed, RowError):
+                        applied.invalid.append(item)
+                        applied.outcomes.append(_invalid_outcome(item))
+                        applied.rejected.append((item, str(item.parsed)))
+                        continue
+                    if not skip_invalid and (applied.invalid or applied.conflict is not None):
+                        continue  # nothing will be written; read on to report invalid rows
+                    incident = item.parsed
+                    if (
+                        batch is not None
+                        and (incident.id is None or incident.id not in seen)
+                        and batch.offer(item, incident, applied)
+                    ):
+                        seen[incident.id or ""] = item.where
+                        continue
+                    if batch is not None:
+                        batch.flush(seen, applied, name)
+                    applied.record(item, _apply_one(session, item, incident, user, seen), name)
+                    if batch is not None:
+                        batch.writer.invalidate()
+                if batch is not None:
+                    batch.flush(seen, applied, name)
+            if applied.invalid and not skip_invalid:
+                first, more = applied.invalid[0], len(applied.invalid) - 1
+                extra = f" (and {more} more invalid)" if more else ""
+                raise ValidationFailed(
+                    f"{name}: {first.where}: {first.parsed}{extra}; nothing imported"
+                )
+            if applied.conflict is not None and not skip_invalid:
+                raise ConflictError(f"{applied.conflict}; nothing imported")
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
-    return outcomes
+    return applied
 
 
 # --------------------------------------------------------------------------- rejects
@@ -649,34 +834,27 @@ def import_file(
     rejects: Path | None = None,
     dry_run: bool = False,
     track: Tracker = no_progress,
+    fast: bool = True,
 ) -> ImportReport:
-    """Import a file all-or-nothing (or, with ``skip_invalid``, every good row)."""
+    """Import a file all-or-nothing (or, with ``skip_invalid``, every good row).
+
+    The file streams through (memory holds a window of rows, not the file); ``fast=False``
+    stores every row through the ORM, the reference the bulk path is tested against.
+    """
     if fmt is ImportFormat.AUTO:
         fmt = detect_format(path)
-    items = list(track(read_items(path, fmt), label="reading", total=None))
-    invalid = [i for i in items if isinstance(i.parsed, RowError)]
-    if invalid and not skip_invalid:
-        more = f" (and {len(invalid) - 1} more invalid)" if len(invalid) > 1 else ""
-        raise ValidationFailed(
-            f"{path}: {invalid[0].where}: {invalid[0].parsed}{more}; nothing imported"
-        )
-    outcomes = apply_items(
+    applied = apply_items(
         engine,
-        items,
+        read_items(path, fmt),
         name=str(path),
         user=user,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
         track=track,
+        fast=fast,
     )
-    outcomes = sorted([*outcomes, *map(_invalid_outcome, invalid)], key=lambda o: o.row)
-    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run, outcomes=outcomes)
-    by_row = {i.row: i for i in items}
-    rejected = [
-        (by_row[o.row], o.reason or "")
-        for o in outcomes
-        if o.action in (Action.INVALID, Action.CONFLICT)
-    ]
+    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run, outcomes=applied.outcomes)
+    rejected = sorted(applied.rejected, key=lambda r: r[0].row)
     if rejected and not dry_run:
         target = rejects or default_rejects_path(path, fmt)
         write_rejects(target, rejected)

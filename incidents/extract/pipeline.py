@@ -11,9 +11,10 @@ from incidents.extract.assemble import assemble
 from incidents.extract.document import Doc
 from incidents.extract.places import UserPlace, make_find_places
 from incidents.extract.registry import StageSpec, check_order, run_stages, stages
+from incidents.limits import MAX_ARTICLE_CHARS
 from incidents.schema import Incident, Source
 
-MAX_ARTICLE_CHARS = 200_000
+__all__ = ["MAX_ARTICLE_CHARS", "Extraction", "Extractor", "check_article"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -543,7 +543,8 @@ class _DryRun(Exception):
 
 def _stored_row(session: Session, public_id: str) -> IncidentRow | None:
     try:
-        return repo.get_incident_row(session, public_id)
+        # Locked until commit, so an edit saved meanwhile is not overwritten unseen.
+        return repo.get_incident_row(session, public_id, for_update=True)
     except NotFoundError:
         return None
 

@@ -170,6 +170,47 @@ ACTOR_CASES: list[tuple[str, list[Row]]] = [
             ("Turkish special forces", None, "TR", "special_forces", "both"),
         ],
     ),
+    # nominal acts: "the bombing of A by X", "the killing, by X, of A" (Tarnak Farm)
+    (
+        "The incident is the killing, by an American Air National Guard pilot, of four "
+        "Canadian soldiers.",
+        [
+            ("an American Air National Guard pilot", None, "US", "aviation", "firing"),
+            ("four Canadian soldiers", "Canadian Armed Forces", "CA", "infantry", "hit"),
+        ],
+    ),
+    (
+        "It was the bombing of Canadian soldiers by an American F-16 pilot.",
+        [
+            ("Canadian soldiers", "Canadian Armed Forces", "CA", "infantry", "hit"),
+            ("an American F-16 pilot", "United States Air Force", "US", "aviation", "firing"),
+        ],
+    ),
+    # a designation between side and head; the launcher of the missile fired it (Falklands)
+    (
+        "A British Army Gazelle helicopter was shot down by a Sea Dart missile fired from "
+        "the British destroyer HMS Cardiff.",
+        [
+            ("A British Army Gazelle helicopter", "Royal Air Force", "GB", "aviation", "hit"),
+            ("a Sea Dart", None, None, "air_defence", None),
+            ("the British destroyer", None, "GB", "naval", "firing"),
+        ],
+    ),
+    (
+        "A US Marine light armored vehicle was destroyed by a missile fired from a US Air "
+        "Force A-10.",
+        [("a US Air Force A-10", "United States Air Force", "US", "aviation", "firing")],
+    ),
+    # a subject far from the verb is not its doer (Dhahran, an enemy Scud)
+    (
+        "As ambulances took away the wounded, U.S. servicemen stood stunned, as if unable to "
+        "believe that a Scud could be launched against such a sprawling city and hit a "
+        "building housing American soldiers.",
+        [
+            ("U.S. servicemen", "United States Armed Forces", "US", "infantry", None),
+            ("American soldiers", "United States Armed Forces", "US", "infantry", "hit"),
+        ],
+    ),
     # titles, ministries and institutions are claimants, not units
     ("Russian President Vladimir Putin said the Russian Defense Ministry was right.", []),
     ("Former Russian FSB Officer Igor Strelkov also confirmed the reporting.", []),

@@ -154,6 +154,28 @@ CASES: list[tuple[str, list[Row]]] = [
         "between 5 and 7 soldiers were killed",
         [("between 5 and 7 soldiers were killed", K, MIL, 5, None, 7)],
     ),
+    # nominal acts, also with the agent put in between (Tarnak Farm, Wikipedia)
+    (
+        "the killing, by an American Air National Guard pilot, of four Canadian soldiers and "
+        "the injury of eight others",
+        [
+            (
+                "killing, by an American Air National Guard pilot, of four Canadian soldiers",
+                K,
+                MIL,
+                4,
+                4,
+                4,
+            ),
+            ("injury of eight others", W, UNK, 8, 8, 8),
+        ],
+    ),
+    ("the deaths of five soldiers", [("deaths of five soldiers", K, MIL, 5, 5, 5)]),
+    # those aboard an aircraft
+    (
+        "shot down by a Sea Dart missile, killing all four occupants",
+        [("killing all four occupants", K, UNK, 4, 4, 4)],
+    ),
 ]
 
 

@@ -314,3 +314,23 @@ def test_a_day_that_names_an_event_is_no_date() -> None:
     text = "Tillman, inspired by the Sept. 11 attacks to join the Army, was killed on April 22."
     phrases = [d[0] for d in _dates(text, date(2004, 5, 29))]
     assert phrases == ["on April 22"]
+
+
+def test_years_before_1900_date_historical_events() -> None:
+    # Civil War and Nine Years' War dates: the year is part of the date, not dropped.
+    text = "Jackson was shot by his own men on May 2, 1863, near Chancellorsville."
+    assert ("on May 2, 1863", date(1863, 5, 2), date(1863, 5, 2), "day") in _dates(text)
+    fleurus = _dates("The Dutch fired on their own cavalry on 1 July 1690.")
+    assert ("on 1 July 1690", date(1690, 7, 1), date(1690, 7, 1), "day") in fleurus
+    assert ("in 1471", date(1471, 1, 1), date(1471, 12, 31), "year") in _dates(
+        "The battle of Barnet was fought in 1471 in a thick fog."
+    )
+    # A four-digit count after a number noun stays a count.
+    assert _dates("The battery fired 1500 rounds at the ridge.") == []
+
+
+def test_a_range_whose_first_day_runs_into_the_dash() -> None:
+    text = "A force of six German destroyers set out on the night of 21-22nd February 1940."
+    assert ("21-22nd February 1940", date(1940, 2, 21), date(1940, 2, 22), "range") in _dates(text)
+    # A designation is still no day: "Su-25" has no date in it.
+    assert _dates("Two Su-25 jets were lost.") == []

@@ -250,3 +250,114 @@ def test_headline_joins_the_one_event_and_named_person_is_not_counted_twice(
     (draft,) = extractor.extract(text).drafts
     assert draft.claims[0].total(CasualtyKind.KILLED) == 3
     assert draft.date.start == date(1970, 6, 4)
+
+
+def test_event_dates_next_to_reporting_words(extractor: Extractor) -> None:
+    # A date qualifying an event noun dates the event, even after "said".
+    tillman = (
+        "Pat Tillman was killed by friendly fire in Afghanistan, officials said. The Army "
+        "said Tillman's April 22 death did not result from enemy fire."
+    )
+    (draft,) = extractor.extract(tillman, published=date(2004, 5, 29)).drafts
+    assert (draft.date.start, draft.date.precision.value) == (date(2004, 4, 22), "day")
+    # ", British officials said" after "downed early on Sunday" reports the downing.
+    tornado = (
+        "An RAF Tornado was shot down by a US Patriot missile battery. The Tornado was "
+        "returning from a mission when it was downed early on Sunday, British officials said."
+    )
+    (draft,) = extractor.extract(tornado, published=date(2003, 3, 24)).drafts
+    assert (draft.date.start, draft.date.end) == (date(2003, 3, 23), date(2003, 3, 23))
+    # After a quotation, "told the ANI news agency on Friday" dates the saying.
+    quoted = (
+        "India's Air Force chief admitted that its Mi-17 chopper, which crashed near Srinagar "
+        "on February 27, was hit by its own missile.\n\n"
+        '"It was our mistake as our missile had hit our own chopper," the Air Chief Marshal '
+        "told the ANI news agency on Friday."
+    )
+    drafts = extractor.extract(quoted, published=date(2019, 10, 4)).drafts
+    assert [d.date.start for d in drafts] == [date(2019, 2, 27)]
+
+
+def test_places_that_are_not_where_it_happened(extractor: Extractor) -> None:
+    # Open water lies in no town: the Sanaa of a later sentence is somewhere else.
+    sea = (
+        "A US Navy F/A-18 Hornet was mistakenly shot down over the Red Sea by the USS "
+        "Gettysburg, injuring one crew member. The downing occurred after the United States "
+        "conducted airstrikes against Houthi targets in Yemen's capital, Sanaa."
+    )
+    (draft,) = extractor.extract(sea, published=date(2024, 12, 22)).drafts
+    assert draft.location.gazetteer_id is None and draft.location.country is None
+    # Where a statement came from is not the event place.
+    marham = (
+        "An RAF pilot and his navigator were killed when a US Patriot missile battery shot "
+        "down their Tornado. A statement from the RAF base at Marham, Norfolk, said the men "
+        "were dead."
+    )
+    (draft,) = extractor.extract(marham, published=date(2003, 3, 23)).drafts
+    assert draft.location.name is None
+    # A dateline is not the place; "personnel from" countries are nationalities; the
+    # infobox row names the town where the prose gives only the country.
+    kabul = (
+        "'Friendly fire' kills five US soldiers in Afghanistan\n"
+        "Kabul, Afghanistan: Five US Special Operations service members and at least one "
+        "Afghan soldier were killed when a US Air Force B-1 bomber mistakenly struck their "
+        "position in Zabul province on Monday."
+    )
+    (draft,) = extractor.extract(kabul, published=date(2014, 6, 10)).drafts
+    assert (draft.location.admin1, draft.location.gazetteer_id) == ("AF-ZAB", None)
+    # The headline rounds; the body's count (five and one) is the toll.
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 6
+    infobox = (
+        "Location Erbil, Arbil Governorate, Iraq\n"
+        "On April 14, 1994, two US F-15 fighters mistakenly shot down two US Army Black Hawk "
+        "helicopters over northern Iraq, killing all 26 aboard, including personnel from the "
+        "United States, United Kingdom, France and Turkey."
+    )
+    (draft,) = extractor.extract(infobox).drafts
+    assert draft.location.gazetteer_id == "geonames:95446"
+
+
+def test_lede_zero_and_fire_between_one_side(extractor: Extractor) -> None:
+    text = (
+        "'Friendly Fire' Incident Injures 15\n"
+        "That no one was killed and only two were seriously injured comes as a relief.\n"
+        "South Korean fighter jets accidentally dropped bombs on a civilian area of Pocheon, "
+        "South Korea, on March 6, 2025, injuring 15 people."
+    )
+    (draft,) = extractor.extract(text, published=date(2025, 3, 7)).drafts
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 0
+    assert draft.claims[0].total(CasualtyKind.WOUNDED) == 15  # not 15 + the two of them
+    # One side firing on itself needs no "mistakenly": the fire verbs say it.
+    wagner = "Wagner fighters opened fire on a Russian army unit near Bakhmut on 2 June 2023."
+    (draft,) = extractor.extract(wagner, published=date(2023, 6, 5)).drafts
+    assert draft.date.start == date(2023, 6, 2)
+    inverted = (
+        "The Tarnak Farm incident is the killing, by an American Air National Guard pilot, "
+        "of four Canadian soldiers near Kandahar on the night of April 17, 2002."
+    )
+    (draft,) = extractor.extract(inverted).drafts
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 4
+
+
+def test_a_title_date_sums_up_and_the_body_dates_the_event(extractor: Extractor) -> None:
+    text = (
+        "Operation Wikinger (20-22 February 1940) - One of the worst friendly fire incidents\n"
+        "\nA force of six German destroyers set out on the night of 21-22nd February 1940. "
+        "As the force made its way through its own minefield, the German destroyer "
+        "Leberecht Maass was bombed by German aircraft and sunk."
+    )
+    (draft,) = extractor.extract(text).drafts  # overlapping ranges are one event
+    assert (draft.date.start, draft.date.end) == (date(1940, 2, 21), date(1940, 2, 22))
+
+
+def test_shooter_and_shot_systems_named_together_are_one_event(extractor: Extractor) -> None:
+    text = (
+        "The 1994 Black Hawk shootdown incident was a friendly fire incident over northern "
+        "Iraq on April 14, 1994. The pilots of two US Air Force F-15 fighters misidentified "
+        "two US Army Black Hawk helicopters as Iraqi Hind helicopters. The F-15 pilots fired "
+        "on and destroyed both helicopters, killing all 26 aboard.\n\n"
+        "The F-15 pilots were faulted for misidentifying the helicopters as hostile."
+    )
+    (draft,) = extractor.extract(text).drafts
+    assert draft.date.start == date(1994, 4, 14)
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 26

@@ -49,3 +49,27 @@ def test_sea_and_city_names(find_places: Stage) -> None:
 def test_no_town_in_a_name_or_a_generic_word(find_places: Stage) -> None:
     found = places(find_places, "Friendly Fire by Donald J. Taylor, on War Games in Korea")
     assert "Taylor" not in found and "War" not in found
+
+
+def test_a_place_in_a_unit_name_is_no_place(find_places: Stage) -> None:
+    text = (
+        "The battalion was under command of the 138th (Lincoln and Leicester) Infantry "
+        "Brigade. American aircraft bombed the Argyll and Sutherland Highlanders near Basra."
+    )
+    found = places(find_places, text)
+    assert {"Lincoln", "Leicester", "Argyll", "Sutherland"}.isdisjoint(found)
+    assert (found.get("Basra") or "").startswith("geonames:")
+
+
+def test_a_town_spelled_one_step_differently(find_places: Stage) -> None:
+    text = (
+        "An Indian air defence missile was fired before the crash of the Mi-17 at Budgam "
+        "near Srinagar, India."
+    )
+    assert places(find_places, text).get("Budgam") == "geonames:1277997"  # Badgām
+    # A letter dropped at the front is another town: "Pocheon" is not "Ocheon".
+    korea = "Bombs fell near Pocheon, South Korea, during a South Korean air force drill."
+    assert "Pocheon" not in places(find_places, korea)
+    # Another word form is no spelling: "Kuzminsky" is not "Kuz'minskoye".
+    rostov = "They trained at Kuzminsky training range in Russia's Rostov region."
+    assert "Kuzminsky" not in places(find_places, rostov)

@@ -12,7 +12,9 @@ one sentence:
 * passive ("X were killed ... by Y") -> X ``hit``, Y ``firing``;
 * active ("X fired on / downed / bombed / struck Y", "X dropped a bomb") -> X ``firing``,
   Y ``hit``; ", killing Z" -> Z ``hit``;
-* "X mistook A for B" -> X ``firing``, A ``hit``, B (the imagined target) stays ``None``.
+* "X mistook A for B" -> X ``firing``, A ``hit``, B (the imagined target) stays ``None``;
+* a nominal act ("the bombing of A by X", "the killing, by X, of A") -> A ``hit``,
+  X ``firing``.
 
 "its own / their own X" takes the side of the phrase on the other end of its cue (the
 firing side for a hit phrase), else of the nearest side word before it. The normalised
@@ -87,6 +89,7 @@ class RoleCues(_Strict):
     passive: list[Regex]
     result: list[Regex]
     mistook: list[Regex]
+    nominal: list[Regex]
     active: list[Regex]
 
 
@@ -304,6 +307,18 @@ def _weapon(w: Weapon) -> _Entry:
 # ("Wagner troops" is pmc, "Ukrainian Armed Forces diversion groups" sabotage).
 _RANK = {ActorType.UNKNOWN: 0, ActorType.ARMED_FORCES: 1, ActorType.INFANTRY: 2}
 _GAP = re.compile(r"[ \t\u00a0]*")
+# "a British Army Gazelle helicopter": a type designation may sit between side and head.
+_CHUNK_GAP = re.compile(r"[ \t\u00a0]*(?:[A-Z][\w/-]*\d?[ \t\u00a0]+)?")
+# "destroyed by a missile fired from a US Air Force A-10": no actor after "by", the launcher.
+_BY_LAUNCHER = re.compile(
+    r"[^,;:()]{0,30}\bby\s+(?:[\w-]+\s+){1,3}(?:fired|launched|dropped)\s+(?:from|by)\s+", re.I
+)
+# "a Sea Dart missile fired from the British destroyer": the launcher fired it.
+_FIRED_FROM = re.compile(
+    r"[ \t\u00a0]+(?:[\w-]+[ \t\u00a0]+){0,2}(?:fired|launched|dropped)[ \t\u00a0]+(?:from|by)"
+    r"[ \t\u00a0]+",
+    re.I,
+)
 _LINK = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*")
 _AND = re.compile(r"\s+(?:and|or|&)\s+")
 _NUMBER = (
@@ -362,7 +377,7 @@ def _chunks(text: str, terms: list[_Term]) -> Iterator[list[_Term]]:
     """Runs of terms with only spaces between them."""
     run: list[_Term] = []
     for t in terms:
-        if run and not _GAP.fullmatch(text, run[-1].end, t.start):
+        if run and not _CHUNK_GAP.fullmatch(text, run[-1].end, t.start):
             yield run
             run = []
         run.append(t)
@@ -421,7 +436,11 @@ def _phrases(text: str, lo: int, hi: int, terms: list[_Term], lex: Lexicon) -> l
 
 _BY = re.compile(r"[^,;:()]{0,60}\bby\s+", re.I)  # the agent of a passive, same clause
 _FOR = re.compile(r"\bfor\b", re.I)
-_CLOSE = re.compile(r"[^,;:()]{0,60}")  # an object follows its verb within the clause
+# The object and the agent of a nominal act: the phrase right after "of" / "by".
+_OF_BEFORE = re.compile(r"\bof\s+$", re.I)
+_BY_BEFORE = re.compile(r"\bby\s+$", re.I)
+_CLOSE = re.compile(r"[^,;:()]{0,60}")
+_NEAR_SUBJECT = re.compile(r"[^;:()]{0,80}")  # an object follows its verb within the clause
 
 
 def _cues(text: str, lo: int, hi: int, lex: Lexicon) -> list[tuple[int, int, str]]:
@@ -471,9 +490,28 @@ def _assign_roles(text: str, lo: int, hi: int, phrases: list[_Phrase], lex: Lexi
         elif kind == "between":
             _set(_chain(text, after, forward=True), "both")
         elif kind == "passive":
-            agent = [p for p in phrases if p.start > ce and _BY.fullmatch(text, ce, p.start)]
+            agent = [p for p in phrases if p.start > ce and _BY.fullmatch(text, ce, p.start)][:1]
+            launcher = [
+                p
+                for p in phrases
+                if p.start > ce
+                and (
+                    _FIRED_FROM.fullmatch(text, agent[0].end, p.start)
+                    if agent
+                    else _BY_LAUNCHER.fullmatch(text, ce, p.start)
+                )
+            ]
+            if launcher and (not agent or agent[0].side is None):
+                agent = launcher[:1]
             _set(subject, "hit", agent[:1])
             _set(agent[:1], "firing", subject)
+        elif kind == "nominal":
+            hit = [p for p in after if _OF_BEFORE.search(text, ce, p.start)][:1]
+            agent = [p for p in phrases if p.start > ce and _BY_BEFORE.search(text, ce, p.start)][
+                :1
+            ]
+            _set(hit, "hit", agent)
+            _set(agent, "firing", hit)
         elif kind == "result":
             _set(obj, "hit", subject)
         elif kind == "mistook":
@@ -483,8 +521,11 @@ def _assign_roles(text: str, lo: int, hi: int, phrases: list[_Phrase], lex: Lexi
             for p in after:
                 p.locked = p.locked or bool(cut and p.start >= cut.end())
         else:
-            _set(subject, "firing", obj)
-            _set(obj, "hit", subject)
+            # "U.S. servicemen stood stunned, as if unable to believe that a Scud could ... hit
+            # a building": a subject that far from the verb is not its doer.
+            doer = subject if subject and _NEAR_SUBJECT.fullmatch(text, subject[0].end, cs) else []
+            _set(doer, "firing", obj)
+            _set(obj, "hit", doer)
         prev_end = ce
 
 

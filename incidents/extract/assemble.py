@@ -47,19 +47,31 @@ _NEW_EVENT = re.compile(
 _ANAPHOR = re.compile(
     r"\b(?:the|this|that)\s+(?:incident|shootout|blast|attack|strike|clash|fight|firefight|"
     r"episode|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
-    r"tragedy|accident)\b",
+    r"tragedy|accident|deaths|killings?|downing|shootdown|shooting)\b",
     re.I,
 )
+# "Tillman's April 22 death": a date that qualifies an event noun dates the event, even
+# after a reporting verb.
+_EVENT_NOUN = re.compile(
+    r"^[^\S\n]*(?:death|deaths|killing|killings|shooting|shootdown|downing|crash|attack|"
+    r"strike|airstrike|bombing|raid|incident|ambush)\b",
+    re.I,
+)
+# A sentence that opens with a quotation: a date after the closing quote dates the saying.
+_QUOTE_THEN_ATTRIBUTION = re.compile(r"^\s*[\"“][^\"”]{10,}[\"”][^\"“”]*$")
+_TOLD = re.compile(r"\btold\b[^.;,]{0,40}$", re.I)
+# "In December, officials said": only a date that opens its clause belongs to the saying.
+_CLAUSE_OPENING = re.compile(r"^\W*(?:\w+\W+){0,2}$")
 _REPORTING = re.compile(
     r"\b(?:said|says|say|reported|reports|announced|wrote|claimed|claims|told|confirmed|"
     r"stated|admission|admitted|admits|published|posted|tweeted|discussing|discussed|talking|"
     r"talked|speaking|spoke|describing|described|recalling|recalled|interview)\b[^.;]{0,20}$",
     re.I,
 )
-_REPORT_NOUN = re.compile(
-    r"^\W{0,3}(?:report|briefing|statement|update|post|video)\b"
-    # "In December, Ukrainian intelligence said ...": the date is when it was said.
-    r"|^,?\s+(?:[\w'’.-]+\s+){0,4}(?:said|says|reported|announced|claimed|told|confirmed|"
+_REPORT_NOUN = re.compile(r"^\W{0,3}(?:report|briefing|statement|update|post|video)\b", re.I)
+# "In December, Ukrainian intelligence said ...": the date is when it was said.
+_SAID_AFTER = re.compile(
+    r"^,?\s+(?:[\w'’.-]+\s+){0,4}(?:said|says|reported|announced|claimed|told|confirmed|"
     r"wrote|stated|admitted|acknowledged|revealed)\b",
     re.I,
 )
@@ -74,6 +86,7 @@ _MECHANISM_ORDER = (
 )
 _PRECISION_RANK = {"exact_site": 0, "town": 1, "admin2": 2, "admin1": 3, "country": 4}
 UNDATED_WINDOW = timedelta(days=30)
+_LEDE = 2  # the headline and the first two sentences after it
 
 
 @dataclass
@@ -82,6 +95,8 @@ class _Group:
 
     triggers: list[int] = field(default_factory=list)
     context: list[int] = field(default_factory=list)
+    # Sentences that joined only for the toll kinds the incident lacked: sentence -> kinds.
+    only: dict[int, set[Any]] = field(default_factory=dict)
 
     @property
     def sentences(self) -> list[int]:
@@ -135,9 +150,22 @@ def _event_dates(index: _Index, i: int) -> list[Span]:
     for span in index.spans(i, "date"):
         if published is not None and span.value.start > published:
             continue  # an article cannot report what happens after it appears
-        before = index.doc.text[max(index.sentences[i].start, span.start - 40) : span.start]
+        opening = index.doc.text[index.sentences[i].start : span.start]
+        before = opening[-40:]
         after = index.doc.text[span.end : span.end + 60]
-        if not _REPORTING.search(before) and not _REPORT_NOUN.search(after):
+        if _EVENT_NOUN.match(after):
+            out.append(span)
+            continue
+        # ", British officials said" after "downed early on Sunday" reports the downing.
+        said = _SAID_AFTER.search(after) and _CLAUSE_OPENING.match(opening)
+        # '"It was our mistake," the chief told the ANI news agency on Friday.'
+        attributed = _QUOTE_THEN_ATTRIBUTION.match(opening) or _TOLD.search(before)
+        if (
+            not _REPORTING.search(before)
+            and not _REPORT_NOUN.search(after)
+            and not said
+            and not attributed
+        ):
             out.append(span)
     return out
 
@@ -199,13 +227,10 @@ def _is_trigger(index: _Index, i: int) -> bool:
     mutual_actors = roles["both"] >= 1 and "mutual" in fratricide
     # One side firing on itself, read from the fire verbs ("British platoons fired on British
     # troops"), is fratricide even when the text never says so.
-    same_side = bool(firing_sides & hit_sides) and bool(
-        fratricide or index.cues(i, "intent") or index.spans(i, "casualty")
-    )
+    # The fire verbs alone say it ("the bombing of Canadian soldiers by an American pilot").
+    same_side = bool(firing_sides & hit_sides)
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
-    allied = any(friendly(f, h) for f in firing_sides for h in hit_sides) and bool(
-        fratricide or index.cues(i, "intent") or index.spans(i, "casualty")
-    )
+    allied = any(friendly(f, h) for f in firing_sides for h in hit_sides)
     specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied
     # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
     # force that is neither the firer's own nor an ally's.
@@ -241,7 +266,8 @@ def _conflicts(index: _Index, group: _Group, i: int) -> bool:
     mine_towns, mine_weapons = _town_mentions(index, i), _weapons(index, i)
     for j in group.triggers:
         dates = {(s.value.start, s.value.end) for s in _event_dates(index, j)}
-        if mine_dates and dates and not (mine_dates & dates):
+        # "20-22 February" and "the night of 21-22nd February" tell one event.
+        if mine_dates and dates and not any(_nested(a, b) for a in mine_dates for b in dates):
             return True
         towns = _town_mentions(index, j)
         # A village near the city a headline names is the same place, told closer.
@@ -249,8 +275,17 @@ def _conflicts(index: _Index, group: _Group, i: int) -> bool:
             return True
         weapons = _weapons(index, j)
         if mine_weapons and weapons and not (mine_weapons & weapons):
-            return True
+            # Systems the incident's own sentences name together ("two F-15s misidentified
+            # two Black Hawks") are one event's: the shooter and the shot.
+            told = set().union(*(_weapons(index, k) for k in group.sentences))
+            if not (mine_weapons & told and weapons & told):
+                return True
     return False
+
+
+def _nested(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """One span lies within the other (equal spans included)."""
+    return (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
 
 
 def _has_anchor(index: _Index, sentences: list[int]) -> bool:
@@ -276,6 +311,11 @@ def _day(span: Span) -> date | None:
     return value.start if value.precision == "day" and value.resolved_against is None else None
 
 
+def _is_headline(index: _Index, i: int) -> bool:
+    """The first line, when it is a title (no closing punctuation)."""
+    return i == 0 and not index.text(0).rstrip().endswith((".", "!", "?"))
+
+
 def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
     """A headline or a caption that says what the article's one event says is that event.
 
@@ -286,7 +326,7 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
         return groups  # several dated events (a list, a roundup) stay apart
     kept: list[_Group] = []
     for g in groups:
-        headline = g.triggers == [0] and not index.text(0).rstrip().endswith((".", "!", "?"))
+        headline = g.triggers == [0] and _is_headline(index, 0)
         if g in anchored and not headline:
             kept.append(g)
             continue
@@ -393,8 +433,11 @@ def _backfill(index: _Index, groups: list[_Group]) -> None:
             group = groups[0]
             kinds = {c.value.kind for j in group.sentences for c in index.spans(j, "casualty")}
             fresh = {c.value.kind for c in index.spans(i, "casualty")} - kinds
-            if fresh and i > group.triggers[0] and not _conflicts(index, group, i):
+            # ... or a lede sentence before it ("That no one was killed ... comes as a relief").
+            told = i > group.triggers[0] or i <= _LEDE
+            if fresh and told and not _conflicts(index, group, i):
                 homes = [group]
+                group.only[i] = fresh
         if len(homes) == 1:
             homes[0].context.append(i)
             taken.add(i)
@@ -426,7 +469,10 @@ class _Builder:
 
 
 def _pick_date(index: _Index, group: _Group) -> Span | None:
-    for sentences in (group.triggers, group.sentences):
+    # A title sums up ("Operation Wikinger (20-22 February 1940)"); the body is precise.
+    body = [i for i in group.sentences if not _is_headline(index, i)]
+    titles = [i for i in group.sentences if _is_headline(index, i)]
+    for sentences in ([i for i in group.triggers if i in body], body, titles):
         for i in sentences:
             dates = _event_dates(index, i)
             if dates:
@@ -457,7 +503,8 @@ def _scene(index: _Index, group: _Group) -> list[int]:
     return before + after
 
 
-_DATELINE = re.compile(r"^[^\S\n]*[,(][^\n:—–]{0,40}(?:[:—–]|\)|\s-\s)")
+# Matched at the name's end with ``match(text, pos)``, so no "^" (it would only match at 0).
+_DATELINE = re.compile(r"[^\S\n]*[,(][^\n:—–]{0,40}(?:[:—–]|\)|\s-\s)")
 _ORIGIN = re.compile(
     r"\b(?:(?:flew|flying|departing|departed|took off|launched|returning|returned) from|"
     r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of))\s+(?:\w+\s+){0,3}$",
@@ -465,19 +512,84 @@ _ORIGIN = re.compile(
 )
 
 
+# "personnel from the United States, United Kingdom, France": countries after "from" say
+# where people came from (the whole list of them), not where it happened.
+_FROM_COUNTRIES = re.compile(
+    r"\bfrom\s+(?:the\s+)?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*,?\s+(?:and\s+)?(?:the\s+)?)*$"
+)
+# "A statement from the RAF base at Marham": where the speaker sits.
+_SPEAKER_AT = re.compile(
+    r"\b(?:statement|spokesm[ae]n|spokeswoman|spokesperson|press release|communiqu[eé])\s+"
+    r"(?:from|at|of)\s+(?:[\w'’-]+,?\s+){0,5}$",
+    re.I,
+)
+# "shot down over the Red Sea": open water lies in no town, region or country.
+_OPEN_WATER = re.compile(
+    r"\b(?:over|in|on|across|off|into|at)\s+the\s+(?:[A-Z][\w-]*\s+){1,3}"
+    r"(?:Sea|Ocean|Gulf|Strait|Straits|Channel)\b|\bat sea\b"
+)
+# A Wikipedia infobox row: "Location Erbil, Arbil Governorate, Iraq".
+_INFOBOX_LOCATION = re.compile(r"^Location\b:?[^\S\n]+", re.M)
+
+
 def _incidental(index: _Index, span: Span) -> bool:
-    """A dateline ("KABUL, Afghanistan:") or an origin ("flew from X"): not where it happened."""
+    """A dateline ("KABUL, Afghanistan:"), an origin ("flew from X", "troops from Canada") or
+    where a speaker sits ("a statement from the base at X"): not where it happened."""
     text = index.doc.text
     line_start = text.rfind("\n", 0, span.start) + 1
     if not text[line_start : span.start].strip() and _DATELINE.match(text, span.end):
         return True
-    return bool(_ORIGIN.search(text, max(0, span.start - 40), span.start))
+    if span.value.precision == "country" and _FROM_COUNTRIES.search(
+        text, max(line_start, span.start - 120), span.start
+    ):
+        return True
+    return bool(
+        _ORIGIN.search(text, max(0, span.start - 40), span.start)
+        or _SPEAKER_AT.search(text, max(0, span.start - 60), span.start)
+    )
+
+
+def _infobox_place(index: _Index) -> Span | None:
+    """The first place of an encyclopedia infobox's "Location" row, if the text has one."""
+    for row in _INFOBOX_LOCATION.finditer(index.doc.text):
+        line_end = index.doc.text.find("\n", row.end())
+        line_end = len(index.doc.text) if line_end < 0 else line_end
+        found = [
+            p
+            for spans in index.by_sentence
+            for p in spans
+            if p.label == "place" and row.end() <= p.start < line_end
+        ]
+        if found:
+            return min(found, key=lambda p: _PRECISION_RANK.get(p.value.precision, 5))
+    return None
 
 
 def _pick_place(index: _Index, group: _Group) -> Span | None:
+    chosen = _pick_event_place(index, group)
+    infobox = _infobox_place(index)
+    if infobox is None:
+        return chosen
+    # The infobox names the article's event more precisely than a country in its prose.
+    if chosen is None or (
+        chosen.value.precision in ("country", "admin1")
+        and chosen.value.country == infobox.value.country
+        and _PRECISION_RANK.get(infobox.value.precision, 5)
+        < _PRECISION_RANK.get(chosen.value.precision, 5)
+    ):
+        return infobox
+    return chosen
+
+
+def _pick_event_place(index: _Index, group: _Group) -> Span | None:
     places = [
         p for i in group.sentences for p in index.spans(i, "place") if not _incidental(index, p)
     ]
+    first_trigger = group.triggers[0]
+    if _OPEN_WATER.search(index.text(first_trigger)) and not any(
+        index.doc.sentence_index(p.start) == first_trigger for p in places
+    ):
+        return None  # at sea: a town named in a later sentence is somewhere else
     if not places:
         # The place is often set once for the scene ("off Norway", "In Sicily"), or the
         # article's one locative country ("in Afghanistan") is all it says.
@@ -493,12 +605,18 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
         return None
     trigger_set = set(group.triggers)
 
-    def rank(span: Span) -> tuple[int, int, int, int]:
+    def rank(span: Span) -> tuple[int, int, int, int, int]:
         # Where the event sentences say it happened beats a town named in passing nearby.
         value: PlaceMention = span.value
         in_trigger = 0 if index.doc.sentence_index(span.start) in trigger_set else 1
         specific = 0 if value.precision in ("exact_site", "town", "admin2", "admin1") else 1
-        return (specific, in_trigger, _PRECISION_RANK.get(value.precision, 5), span.start)
+        # "in Afghanistan" places the event; "U.S. forces" only names whose forces.
+        modifier = int(
+            value.precision == "country"
+            and not _IN_COUNTRY.search(index.doc.text, max(0, span.start - 30), span.start)
+        )
+        precision = _PRECISION_RANK.get(value.precision, 5)
+        return (specific, modifier, in_trigger, precision, span.start)
 
     best = min(places, key=rank)
     return best if best.value.precision != "country" or len(places) == 1 else best
@@ -599,7 +717,15 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
         b.cite(f"weapons.{k}", span)
 
     figures: list[CasualtyFigure] = []
-    found = [c for i in group.sentences for c in index.spans(i, "casualty")]
+    # A headline rounds ("kills five US soldiers"); the body's count comes first, and a
+    # sentence before the event that only adds a missing toll comes after the event's own.
+    first = group.triggers[0]
+    found = [
+        c
+        for i in sorted(group.sentences, key=lambda i: (_is_headline(index, i), i < first, i))
+        for c in index.spans(i, "casualty")
+        if i not in group.only or c.value.kind in group.only[i]
+    ]
     counted = {c.value.kind for c in found if c.confidence > NAMED}
     for span in found:
         fig: CasualtyFigure = span.value

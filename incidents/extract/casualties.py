@@ -194,8 +194,10 @@ def _rules() -> _Rules:
     )
     # A bare number after an active verb must end its phrase: "killed 2 days ago" is no figure.
     end = rf"(?=[^\S\n]*(?:[^\w\s]|\n|$)|{_WS}{_alt(lex.follow)}\b)"
+    # "the killing, by an American pilot, of four Canadian soldiers and the wounding of eight".
+    nominal = rf"(?:(?<=ing)(?:,[^,\n.;]{{1,80}},)?{_WS}of)?"
     before = (
-        rf"\b(?P<kind>{_alt(w for k in lex.kinds.values() for w in k.before)}){_WS}"
+        rf"\b(?P<kind>{_alt(w for k in lex.kinds.values() for w in k.before)}){nominal}{_WS}"
         rf"{qty}{adjs}(?:{_WS}{noun}|{end})"
     )
     toll = rf"\b{_alt(lex.tolls)}{_WS}{_alt(lex.toll_verbs)}(?:{_WS}to)?{_WS}{qty}"
@@ -265,7 +267,7 @@ def _bounds(m: Groups, rules: _Rules) -> Bounds | None:
     if lo_text is None:
         return None
     lo = parse_number(lo_text)
-    if re.fullmatch(r"(?:19|20)\d\d|0\d+", lo_text) and not noun:
+    if re.fullmatch(r"(?:1\d|20)\d\d|0\d+", lo_text) and not noun:
         return None  # a year ("in 2023") or a clock time ("0135 EST")
     if hi_text:
         hi = parse_number(hi_text)

@@ -83,13 +83,16 @@ def _rules() -> _Rules:
     names = [n for m in months for n in m.en] + cyr + [n.capitalize() for n in cyr]
     mon, wd = rf"(?:{_alt(names)})\b(?:\.(?=\s*\d))?", _alt(lex.weekdays)
     day = r"[0-3]?\d(?:st|nd|rd|th)?(?![\w-])"
-    year = r"(?:19|20)\d\d(?![\w-])"
+    # The first day of a range runs into its dash: "the night of 21-22 February 1940".
+    first_day = r"[0-3]?\d(?:st|nd|rd|th)?(?!\w)"
+    # Historical texts date events from 1000 on ("May 2, 1863", "in 1690").
+    year = r"(?:1\d|20)\d\d(?![\w-])"
     to = r"(?:\s*[-–—]\s*|\s+(?:and|to|until|till)\s+)"
     of_month, opt_year = rf"\s+(?:of\s+)?(?P<m>{mon})", rf"(?:,?\s+(?P<y>{year}))?"
     # One alternative per pattern: a top-level "|" would stop the engine skipping ahead.
     patterns = [
-        ("range", rf"(?P<d1>{day}){to}(?P<d2>{day}){of_month}{opt_year}"),
-        ("range", rf"(?P<m>{mon})\s+(?P<d1>{day}){to}(?P<d2>{day}){opt_year}"),
+        ("range", rf"(?P<d1>{first_day}){to}(?P<d2>{day}){of_month}{opt_year}"),
+        ("range", rf"(?P<m>{mon})\s+(?P<d1>{first_day}){to}(?P<d2>{day}){opt_year}"),
         ("day", rf"(?P<d>{day}){of_month}{opt_year}"),
         ("day", rf"(?P<m>{mon})\s+(?P<d>{day}){opt_year}"),
         ("iso", r"(?:19|20)\d\d-[01]\d-[0-3]\d(?![\w-])"),

@@ -35,6 +35,10 @@ _LOCATIVE = re.compile(
     r"(?:(?:occupied|besieged|embattled|frontline|front-line|eastern|western|northern|"
     r"southern|central|Russian|Ukrainian|Russian-occupied|Ukrainian-held)\s+)?)$"
 )
+# "at Budgam near Srinagar", "near Qalqilya": a place word that points at a town.
+_AT_TOWN = re.compile(r"\b(?:at|near|outside|village of|town of|city of)\s+(?:the\s+)?$")
+_VOWELS = "aeiouy"
+_SWAPS = {"k": "q", "q": "k", "c": "k"}
 _STRONG = re.compile(r"\b(?:city|town|village|settlement|hamlet)\s+of\s+(?:the\s+)?$")
 # "Luhansk, an eastern Ukrainian region": the name is the region, not its capital.
 _APPOSITIVE_REGION = re.compile(
@@ -54,6 +58,17 @@ _BIG_CITY = 100_000
 _FEATURE = re.compile(
     r"[ \-](?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
     r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm)$"
+)
+# "138th (Lincoln and Leicester) Infantry Brigade", "the Leicestershire Regiment": a place
+# in a unit's name says where the unit was raised, not where anything happened.
+_UNIT_AFTER = re.compile(
+    rf"(?:,? and {_WORD})?\)?[ \-](?:(?:Infantry|Light|Rifle|Armou?red|Cavalry|Airborne|"
+    r"Mountain|Motor(?:ized|ised)?|Tank|Artillery)\s+)?(?:Brigade|Regiment|Division|Battalion|"
+    r"Corps|Fusiliers|Rifles|Guards|Yeomanry|Squadron|Light Infantry|Highlanders)\b"
+)
+_UNIT_NAME = re.compile(
+    r"[ \-](?:Brigade|Regiment|Division|Battalion|Corps|Fusiliers|Rifles|Guards|Yeomanry|"
+    r"Squadron|Highlanders)$"
 )
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
@@ -142,6 +157,33 @@ def _bare_region(
     )
 
 
+def _spellings(name: str) -> set[str]:
+    """Transliteration variants one step away: a vowel swapped, a final "h" added or
+    dropped, "k"/"q" or "c"/"k" exchanged ("Budgam" -> "Badgam", "Qalqilya" -> "Qalqilyah")."""
+    word = name.lower()
+    out = {word + "h", word[:-1] if word.endswith("h") else word}
+    for i in range(1, len(word)):  # the first letter stays: "Pocheon" is not "Ocheon"
+        letter = word[i]
+        swaps = _VOWELS if letter in _VOWELS else _SWAPS.get(letter, "")
+        out.update(word[:i] + other + word[i + 1 :] for other in swaps if other != letter)
+    out.discard(word)
+    return out
+
+
+def _other_spelling(gazetteer: Gazetteer, name: str, prior: dict[str, int]) -> list[GazetteerPlace]:
+    """A town of a country the text is about, spelled one step differently in the gazetteer
+    ("Budgam" / "Badgām", "Qalqilya" / "Qalqīlyah"); only one such town counts."""
+    if len(name) < 5 or " " in name or not prior:
+        return []
+    found = {
+        p.gazetteer_id: p
+        for variant in _spellings(name)
+        for p in gazetteer.lookup(variant, limit=3)
+        if p.country in prior
+    }
+    return list(found.values()) if len(found) == 1 else []
+
+
 @dataclass(frozen=True, slots=True)
 class UserPlace:
     """A place a user added, with every name it goes by."""
@@ -214,7 +256,7 @@ def make_find_places(
             words = name.split(" ")
             if re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start]):
                 continue  # "Donald J. Taylor": a surname after an initial
-            if _FEATURE.search(name):
+            if _FEATURE.search(name) or _UNIT_NAME.search(name) or _UNIT_AFTER.match(text, end):
                 taken.append((start, end))
                 continue
             for n in range(len(words), 0, -1):
@@ -235,6 +277,8 @@ def make_find_places(
                 found = gazetteer.lookup(candidate.rstrip("’'s").rstrip("’'"), limit=20)
                 before = text[max(0, start - 40) : start]
                 locative = bool(_LOCATIVE.search(before))
+                if not found and n == len(words) and _AT_TOWN.search(before):
+                    found = _other_spelling(gazetteer, candidate, prior)
                 bare = _bare_region(candidate, found, prior, locative)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))

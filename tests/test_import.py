@@ -473,6 +473,28 @@ def test_flat_csv_imports_what_it_carries_and_reimports_unchanged(
     assert imported.killed() == 3
 
 
+def test_flat_csv_of_incidents_with_several_sources_imports(
+    cli: Invoke, engine: Engine, new_engine: EngineFactory, tmp_path: Path
+) -> None:
+    """A flat (not lossless) export keeps every source: each further one gets a bare claim."""
+    assert cli("add", str(ROOT / "data" / "sample_incidents.yaml")).exit_code == 0
+    path = tmp_path / "flat.csv"
+    assert cli("export", "--format", "csv", "-o", str(path)).exit_code == 0
+    target = new_engine()
+    import_file(target, path, user="bob")
+    original = {r.id: r for r in services.list_incidents(engine, IncidentFilter())}
+    stored = {r.id: r for r in services.list_incidents(target, IncidentFilter())}
+    assert stored.keys() == original.keys()
+    several = [r for r in stored.values() if len(r.sources) > 1]
+    assert several, "the sample has an incident with two sources (Belgorod)"
+    for record in stored.values():
+        assert {c.source for c in record.claims} == {s.ref for s in record.sources}
+        assert sorted(s.outlet for s in record.sources) == sorted(
+            s.outlet for s in original[record.id].sources
+        )
+        assert record.killed() == original[record.id].killed()
+
+
 def test_bad_csv_row_names_row_column_and_reason(cli: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(

@@ -428,13 +428,16 @@ def _flat_figures(row: dict[str, str]) -> list[dict[str, Any]]:
     return figures
 
 
-def _flat_claims(row: dict[str, str], ref: str | None) -> list[dict[str, Any]]:
+def _flat_claims(row: dict[str, str], refs: list[str | None]) -> list[dict[str, Any]]:
     claimants: list[str | None] = list(_cells(row, "claimants")) or [None]
     first = {"casualties": _flat_figures(row), "claimed_causes": _cells(row, "claimed_causes")}
-    return [
-        {"source": ref, "claimant": who, **(first if i == 0 else {})}
+    claims = [
+        {"source": refs[0], "claimant": who, **(first if i == 0 else {})}
         for i, who in enumerate(claimants)
     ]
+    # Every source must be cited by a claim; the flat row cannot say which claim each
+    # further source made, so each gets a bare one (it reports the incident).
+    return claims + [{"source": ref} for ref in refs[1:]]
 
 
 def _flat_incident(row: dict[str, str]) -> Incident:
@@ -468,7 +471,7 @@ def _flat_columns_incident(row: dict[str, str]) -> Incident:
     """One flat row as an incident (lossy; README "incidents import" lists what is read).
 
     All figures and claimed causes go to the first claim (one claim per claimant, all
-    citing the first source). Not in the flat table, so never restored: date phrases,
+    citing the first source; each further source gets a bare claim of its own). Not in the flat table, so never restored: date phrases,
     admin2, actor types and per-unit sides, claim stances, hedges, quotes and
     attribution, figure populations, archived texts, summary and evidence.
     """
@@ -502,7 +505,7 @@ def _flat_columns_incident(row: dict[str, str]) -> Incident:
         "tags": _cells(row, "tags"),
         "actors": _flat_actors(row),
         "sources": sources,
-        "claims": _flat_claims(row, sources[0].ref),
+        "claims": _flat_claims(row, [s.ref for s in sources]),
     }
     try:
         return Incident.model_validate(data)

@@ -43,3 +43,9 @@ class DatabaseError(IncidentsError):
     """The database is unreachable, outdated or otherwise unusable."""
 
     exit_code = 5
+
+
+class ProblemsFound(IncidentsError):
+    """``incidents db check`` found problems; exit code 6 tells them from "cannot check" (5)."""
+
+    exit_code = 6

@@ -126,22 +126,25 @@ def resolve_location(session: Session, location: Location) -> tuple[Location, Pl
 # --------------------------------------------------------------------------- incidents
 
 
-def _diff(old: Any, new: Any, path: str = "") -> dict[str, Any]:
+def diff_documents(old: Any, new: Any, path: str = "") -> dict[str, Any]:
     """Flattened changes ``{dotted.path: [old, new]}`` between two dumps."""
     if isinstance(old, dict) and isinstance(new, dict):
         out: dict[str, Any] = {}
         for key in dict.fromkeys([*old, *new]):
-            out.update(_diff(old.get(key), new.get(key), f"{path}.{key}" if path else str(key)))
+            out.update(
+                diff_documents(old.get(key), new.get(key), f"{path}.{key}" if path else str(key))
+            )
         return out
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         out = {}
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            out.update(_diff(a, b, f"{path}.{i}"))
+            out.update(diff_documents(a, b, f"{path}.{i}"))
         return out
     return {} if old == new else {path: [old, new]}
 
 
-def _history_dump(incident: Incident) -> dict[str, Any]:
+def history_dump(incident: Incident) -> dict[str, Any]:
+    """The document as history compares it."""
     # Archived texts are tracked by their sha256; repeating them in history helps nobody.
     return incident.model_dump(
         mode="json",
@@ -160,7 +163,7 @@ def store_new(session: Session, incident: Incident, user: str) -> str:
     session.add(row)
     repo.write_incident(session, row, incident, place)
     repo.add_history(
-        session, row, user=user, action="create", changes=_diff({}, _history_dump(incident))
+        session, row, user=user, action="create", changes=diff_documents({}, history_dump(incident))
     )
     session.flush()
     return public_id
@@ -238,7 +241,7 @@ def replace_incident(
     before = repo.incident_to_schema(row).document()
     location, place = resolve_location(session, incident.location)
     incident = incident.model_copy(update={"location": location, "id": row.public_id})
-    changes = _diff(_history_dump(before), _history_dump(incident))
+    changes = diff_documents(history_dump(before), history_dump(incident))
     if not changes:
         return changes
     repo.write_incident(session, row, incident, place)

@@ -10,8 +10,6 @@ import io
 import json
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from incidents.db.models import Base
 from incidents.exchange.flat import write_csv
 from incidents.exchange.importer import import_file
 from incidents.schema import Incident, IncidentFilter, Source
-from tests.conftest import PG_URL, ROOT, Invoke
+from tests.conftest import ROOT, Invoke
 
 # Surrogate keys differ between write paths only in numbering; rows are compared by what
 # they point at. Timestamps are when the row was written.
@@ -94,24 +92,6 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-@pytest.fixture
-def second_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Another empty database on the same server as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'second.db'}"
-        return
-    admin: Engine = request.getfixturevalue("pg_admin")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
 def _import_file(
     tmp_path: Path, places: generate.Places, lexicon: list[tuple[str, str]]
 ) -> tuple[Path, list[Incident]]:
@@ -154,14 +134,14 @@ def _import_file(
 
 def test_fast_import_and_orm_import_store_identical_databases(
     db_url: str,
-    second_url: str,
+    other_db_url: str,
     tmp_path: Path,
     places: generate.Places,
     lexicon: list[tuple[str, str]],
 ) -> None:
     path, rows = _import_file(tmp_path, places, lexicon)
     reports, dumps = [], []
-    for url, fast in ((db_url, True), (second_url, False)):
+    for url, fast in ((db_url, True), (other_db_url, False)):
         engine = make_engine(url)
         migrate.upgrade(engine)
         services.seed_actors(engine)

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import Engine, func, make_url, select, text
 
 from incidents.db import migrate
-from incidents.db.check import Check, Problem, ProblemsFound, check_database
+from incidents.db.check import Check, Problem, check_database
 from incidents.db.engine import make_engine
 from incidents.db.models import ClaimRow, HistoryRow, IncidentRow, SourceRow
+from incidents.errors import ProblemsFound
 from tests.conftest import Invoke
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -134,6 +134,7 @@ def check(
     from incidents.cli import render
     from incidents.config import mask_url
     from incidents.db import check as db_check
+    from incidents.errors import ProblemsFound
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")
@@ -151,7 +152,7 @@ def check(
     elif problems:
         render.check_problems(problems)
     if problems:
-        raise db_check.ProblemsFound(f"{mask_url(state.url)}: {db_check.summary(problems)}")
+        raise ProblemsFound(f"{mask_url(state.url)}: {db_check.summary(problems)}")
     if fmt == "table":
         render.message(f"{mask_url(state.url)}: no problems found")
 

@@ -61,6 +61,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from incidents import __version__
 from incidents.config import mask_url
+from incidents.db import migrate
 from incidents.db.models import UNMANAGED_PREFIXES, UNMANAGED_TABLES
 from incidents.errors import ConflictError, DatabaseError, InputError
 
@@ -522,31 +523,6 @@ def _parse_header(path: Path, line: str) -> SnapshotHeader:
 # --------------------------------------------------------------------------- restore
 
 
-def _revision_order() -> list[str]:
-    """Known revisions, oldest first (the history is linear)."""
-    from alembic.script import ScriptDirectory
-
-    from incidents.db.migrate import _config
-
-    return [
-        r.revision for r in reversed(list(ScriptDirectory.from_config(_config()).walk_revisions()))
-    ]
-
-
-def _migrate(conn: Connection, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
-    # Same shared-connection path as incidents.db.migrate, but inside the restore transaction.
-    from alembic import command
-
-    from incidents.db.migrate import _config
-
-    cfg = _config()
-    cfg.attributes["connection"] = conn
-    if direction == "upgrade":
-        command.upgrade(cfg, revision)
-    else:
-        command.downgrade(cfg, revision)
-
-
 def _insert_statement(conn: Connection, table: Table, kinds: dict[str, ValueKind]) -> Any:
     values: dict[str, Any] = {}
     for c in table.columns:
@@ -655,7 +631,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> RestoreReport
     where = mask_url(str(engine.url))
     with opened as source:
         header = source.header
-        order = _revision_order()
+        order = migrate.revisions()
         if header.revision not in order:
             raise DatabaseError(
                 f"{path} is at revision {header.revision}, which this version of incidents"
@@ -679,9 +655,9 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> RestoreReport
             for table in reversed(existing):
                 conn.execute(table.delete())
             if current is None or order.index(current) < order.index(header.revision):
-                _migrate(conn, "upgrade", header.revision)
+                migrate.migrate_connection(conn, "upgrade", header.revision)
             elif order.index(current) > order.index(header.revision):
-                _migrate(conn, "downgrade", header.revision)
+                migrate.migrate_connection(conn, "downgrade", header.revision)
             tables = {t.name: t for t in _content_tables(conn)}
             kinds = _check_columns(path, header, tables)
             loader = _Loader(conn, path, tables, kinds)
@@ -700,7 +676,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> RestoreReport
                 conn.exec_driver_sql("INSERT INTO incidents_fts(incidents_fts) VALUES ('rebuild')")
             upgraded_to = None
             if header.revision != order[-1]:
-                _migrate(conn, "upgrade", "head")
+                migrate.migrate_connection(conn, "upgrade", "head")
                 upgraded_to = order[-1]
     return RestoreReport(
         path=path,

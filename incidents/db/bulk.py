@@ -236,7 +236,7 @@ class BulkWriter:
     def _actor_id(self, inv: ActorInvolvement) -> int | None:
         key = self._actor_key(inv)
         if key not in self._actors:
-            row = repo._actor_for(self.session, inv)
+            row = repo.actor_for(self.session, inv)
             self._actors[key] = row.id if row is not None else None
         return self._actors[key]
 
@@ -293,7 +293,7 @@ class BulkWriter:
 
     def prepare(self, incident: Incident) -> Prepared | None:
         """Rows for a new incident, or None if it must take the ORM path."""
-        from incidents.services import _diff, _history_dump
+        from incidents.services import diff_documents, history_dump
 
         source_ids = self._match_sources(incident.sources)
         if source_ids is None:
@@ -344,7 +344,7 @@ class BulkWriter:
             "review_status": incident.review_status.value,
             "verification": incident.verification.value,
             "killed_max": incident.killed(),
-            "search_text": repo._search_text(incident, place),
+            "search_text": repo.search_text_of(incident, place),
             "version": 1,
             "created_at": stamp,
             "updated_at": stamp,
@@ -397,7 +397,7 @@ class BulkWriter:
                     "user": self.user,
                     "action": "create",
                     "reason": None,
-                    "changes": _diff({}, _history_dump(incident)),
+                    "changes": diff_documents({}, history_dump(incident)),
                 }
             ]
             if self.history

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from incidents.db import migrate
 from incidents.db import repository as repo
 from incidents.db.models import Base, ClaimRow, IncidentRow, SourceRow
-from incidents.errors import IncidentsError
 
 
 class Check(StrEnum):
@@ -62,12 +61,6 @@ class Problem:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``where`` included)."""
         return {**asdict(self), "incidents": list(self.incidents), "where": self.where}
-
-
-class ProblemsFound(IncidentsError):
-    """``incidents db check`` found problems; exit code 6 tells them from "cannot check" (5)."""
-
-    exit_code = 6
 
 
 def summary(problems: Sequence[Problem]) -> str:
@@ -365,7 +358,7 @@ def _incident_rows(session: Session) -> Iterator[IncidentRow]:
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
         # Private on purpose: the same eager loads the repository uses to build records.
-        query = repo._with_children(select(IncidentRow)).where(IncidentRow.id.in_(chunk))
+        query = repo.with_children(select(IncidentRow)).where(IncidentRow.id.in_(chunk))
         yield from session.scalars(query.order_by(IncidentRow.id))
         session.expunge_all()
 
@@ -396,7 +389,7 @@ def _search_text(session: Session, *, skip: set[str]) -> list[Problem]:
                 )
             )
             continue
-        expected = _lines(repo._search_text(record, row.place))
+        expected = _lines(repo.search_text_of(record, row.place))
         stored = _lines(row.search_text)
         missing = expected - stored
         extra = stored - expected

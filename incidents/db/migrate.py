@@ -7,9 +7,9 @@ lazily so commands that do not migrate start fast.
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from incidents.db.models import UNMANAGED_INDEXES, UNMANAGED_PREFIXES, UNMANAGED_TABLES
 from incidents.errors import DatabaseError
@@ -63,24 +63,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database up to ``revision`` in one transaction."""
+def migrate_connection(
+    conn: Connection, direction: Literal["upgrade", "downgrade"], revision: str
+) -> None:
+    """Upgrade or downgrade on ``conn``, inside the caller's transaction."""
     from alembic import command
 
     cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
+    cfg.attributes["connection"] = conn
+    if direction == "upgrade":
         command.upgrade(cfg, revision)
+    else:
+        command.downgrade(cfg, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database up to ``revision`` in one transaction."""
+    with engine.begin() as conn:
+        migrate_connection(conn, "upgrade", revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the database down to ``revision`` ('base' empties it)."""
-    from alembic import command
-
-    cfg = _config()
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+        migrate_connection(conn, "downgrade", revision)
 
 
 def pending_diff(engine: Engine) -> list[Any]:

@@ -163,7 +163,9 @@ def find_actor(session: Session, name: str) -> ActorRow | None:
     )
 
 
-def _actor_for(session: Session, inv: ActorInvolvement) -> ActorRow | None:
+def actor_for(session: Session, inv: ActorInvolvement) -> ActorRow | None:
+    """The actor row an involvement links to: its named actor (added if new), else the
+    lexicon entry its words as written match, if any."""
     if inv.actor:
         row = find_actor(session, inv.actor)
         if row is None:
@@ -300,7 +302,7 @@ def get_incident_row(
     already hold the database lock), so a version check and the write that follows it
     cannot interleave with another writer's.
     """
-    query = _with_children(select(IncidentRow)).where(
+    query = with_children(select(IncidentRow)).where(
         IncidentRow.public_id == public_id.strip().upper()
     )
     if for_update:
@@ -355,7 +357,7 @@ def write_incident(
     row.tags = [IncidentTagRow(tag=t, position=i) for i, t in enumerate(incident.tags)]
     row.actors = [
         IncidentActorRow(
-            actor=_actor_for(session, a),
+            actor=actor_for(session, a),
             name_as_written=a.name_as_written,
             side=a.side,
             type=a.type.value,
@@ -381,7 +383,7 @@ def write_incident(
         )
         for i, e in enumerate(incident.evidence)
     ]
-    row.search_text = _search_text(incident, place)
+    row.search_text = search_text_of(incident, place)
 
 
 def _claim_row(claim: Claim, source: SourceRow, position: int) -> ClaimRow:
@@ -413,7 +415,8 @@ def _claim_row(claim: Claim, source: SourceRow, position: int) -> ClaimRow:
     )
 
 
-def _search_text(incident: Incident, place: PlaceRow | None) -> str:
+def search_text_of(incident: Incident, place: PlaceRow | None) -> str:
+    """The text full-text search indexes for an incident (also rebuilt by `db check`)."""
     parts: list[str | None] = [
         incident.title,
         incident.summary,
@@ -575,7 +578,8 @@ def history_since(session: Session, since: datetime) -> list[tuple[HistoryRow, I
 # --------------------------------------------------------------------------- queries
 
 
-def _with_children(query: Select[IncidentRow]) -> Select[IncidentRow]:
+def with_children(query: Select[IncidentRow]) -> Select[IncidentRow]:
+    """``query`` with every child collection an incident record needs loaded eagerly."""
     return query.options(
         selectinload(IncidentRow.causes),
         selectinload(IncidentRow.weapons),
@@ -725,7 +729,7 @@ def query_incidents(
     session: Session, flt: IncidentFilter, *, region_code: str | None = None
 ) -> Iterator[IncidentRecord]:
     """Incidents matching a filter, sorted and limited, as schema records."""
-    query = _with_children(select(IncidentRow)).where(
+    query = with_children(select(IncidentRow)).where(
         *filter_conditions(session, flt, region_code=region_code)
     )
     query = query.order_by(*_SORTS[flt.sort])

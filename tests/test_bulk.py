@@ -180,8 +180,7 @@ def test_fast_import_is_all_or_nothing(
 
 
 def _flat_both_ways(engine: Engine, flt: IncidentFilter) -> tuple[str, str]:
-    from incidents.cli.export import write_flat_rows
-    from incidents.exchange.flat import FLAT_COLUMNS
+    from incidents.exchange.flat import FLAT_COLUMNS, write_flat_rows
 
     records, streamed = io.StringIO(newline=""), io.StringIO(newline="")
     write_csv(services.list_incidents(engine, flt), records)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import importlib
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -55,27 +54,6 @@ def write_jsonl(records: Iterable[IncidentRecord], out: TextIO) -> int:
     return count
 
 
-def write_flat_rows(
-    rows: Iterable[Sequence[Any]], out: TextIO, *, excel: bool = False, raw: bool = False
-) -> int:
-    """The flat CSV from rows already in ``FLAT_COLUMNS`` order; return how many were written.
-
-    Writes what ``write_csv`` writes for the same incidents (header, formula guard, RFC 4180
-    line ends), from tuples instead of records.
-    """
-    from incidents.exchange.flat import FLAT_COLUMNS, neutralize
-
-    if excel:
-        out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FLAT_COLUMNS)
-    count = 0
-    for row in rows:
-        writer.writerow(row if raw else [neutralize(v) for v in row])
-        count += 1
-    return count
-
-
 def write_flat(
     engine: Engine,
     flt: IncidentFilter,
@@ -91,7 +69,7 @@ def write_flat(
     deleted incidents (which the view leaves out) goes through the schema records.
     """
     from incidents import services
-    from incidents.exchange.flat import FLAT_COLUMNS, write_csv
+    from incidents.exchange.flat import FLAT_COLUMNS, write_csv, write_flat_rows
 
     if flt.include_deleted:
         records: Iterable[IncidentRecord] = services.list_incidents(engine, flt)

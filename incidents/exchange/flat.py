@@ -224,3 +224,22 @@ def write_csv(
             writer.row(row)
         count += 1
     return count
+
+
+def write_flat_rows(
+    rows: Iterable[Sequence[Any]], out: TextIO, *, excel: bool = False, raw: bool = False
+) -> int:
+    """The flat CSV from rows already in ``FLAT_COLUMNS`` order; return how many were written.
+
+    Writes what ``write_csv`` writes for the same incidents (header, formula guard, RFC 4180
+    line ends), from tuples instead of records.
+    """
+    if excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FLAT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(row if raw else [neutralize(v) for v in row])
+        count += 1
+    return count

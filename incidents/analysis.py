@@ -12,28 +12,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from incidents.codebook import StatsKey as StatsKey
 from incidents.schema import CasualtyKind, IncidentRecord, Stance, Verification
 
 UNKNOWN = "(unknown)"
-
-
-class StatsKey(StrEnum):
-    """What ``incidents stats --by`` groups incidents by."""
-
-    MONTH = "month"
-    YEAR = "year"
-    COUNTRY = "country"
-    REGION = "region"
-    INTENT = "intent"
-    MECHANISM = "mechanism"
-    CAUSE = "cause"
-    SIDE = "side"
-    CLAIMANT = "claimant"
-    VERIFICATION = "verification"
 
 
 # Keys with several values per incident: an incident counts once in each of its groups.

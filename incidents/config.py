@@ -11,6 +11,7 @@ from pathlib import Path
 
 ENV_URL = "INCIDENTS_DATABASE_URL"
 ENV_USER = "INCIDENTS_USER"
+ENV_CACHE_DIR = "INCIDENTS_CACHE_DIR"
 
 
 def default_database_path() -> Path:
@@ -18,6 +19,17 @@ def default_database_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("incidents", appauthor=False) / "incidents.db"
+
+
+def cache_dir() -> Path:
+    """Where derived data (gazetteer index, region names) is cached: ``$INCIDENTS_CACHE_DIR``,
+    else the platform's user cache directory."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("incidents")
 
 
 def normalize_url(url: str) -> str:

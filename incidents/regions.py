@@ -15,10 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
-import pycountry
-import yaml
-from rapidfuzz import fuzz, process
-
+from incidents.derived import cached_json, package_file_stamp
 from incidents.errors import UnknownRegionError
 from incidents.names import normalize_name
 
@@ -76,6 +73,9 @@ def _read_data(name: str) -> str:
 
 
 def _load_aliases() -> dict[str, list[str]]:
+    import pycountry
+    import yaml
+
     raw = yaml.safe_load(_read_data("admin1_aliases.yaml"))
     if not isinstance(raw, dict):
         raise ValueError("admin1_aliases.yaml: expected a mapping of code -> list of names")
@@ -91,6 +91,8 @@ def _load_aliases() -> dict[str, list[str]]:
 
 
 def _translators() -> list[gettext.NullTranslations]:
+    import pycountry
+
     found: list[gettext.NullTranslations] = []
     for language in TRANSLATION_LANGUAGES:
         try:
@@ -116,8 +118,58 @@ def _generated_forms(alias: str) -> Iterable[str]:
                 yield f"{stem} {suffix.capitalize()}"
 
 
+# Bump when the cached index's layout or the way it is built changes.
+_INDEX_FORMAT = "1"
+
+
+def _index_inputs() -> list[str | bytes]:
+    """Everything the index is built from: a change to any of them names a new cache file."""
+    locales = [f"locales/{lang}/LC_MESSAGES/iso3166-2.mo" for lang in TRANSLATION_LANGUAGES]
+    sources = [resources.files("incidents").joinpath(m).read_bytes() for m in _BUILT_BY]
+    return [
+        _INDEX_FORMAT,
+        package_file_stamp("pycountry", "databases/iso3166-2.json", *locales),
+        package_file_stamp("anyascii", "__init__.py"),
+        _read_data("admin1_aliases.yaml"),
+        *sources,
+    ]
+
+
+# The modules whose code decides the index's content (build logic, name normalisation).
+_BUILT_BY = ("regions.py", "names.py")
+
+
+def _dump_index(index: _Index) -> dict[str, object]:
+    return {
+        "regions": [[r.code, r.country, r.name, r.english_name] for r in index.regions.values()],
+        "names": index.names,
+        "codes_by_key": index.codes_by_key,
+    }
+
+
+def _load_index(data: dict[str, list[list[str]] | dict[str, list[str]]]) -> _Index:
+    rows = data["regions"]
+    names = data["names"]
+    codes_by_key = data["codes_by_key"]
+    if not (isinstance(rows, list) and isinstance(names, dict) and isinstance(codes_by_key, dict)):
+        raise ValueError("unexpected admin1 index layout")
+    regions = {row[0]: Region(row[0], row[1], row[2], row[3]) for row in rows}
+    return _Index(regions=regions, names=names, codes_by_key=codes_by_key)
+
+
 @functools.cache
 def _index() -> _Index:
+    # Building takes about 0.6 s (pycountry's subdivisions and translations); a cached copy
+    # keeps `incidents show` and `list --region` from paying it on every run.
+    return cached_json(
+        "admin1-index", _index_inputs(), _build_index, dump=_dump_index, load=_load_index
+    )
+
+
+def _build_index() -> _Index:
+    # pycountry and YAML load only when the index is built, not when it is read back.
+    import pycountry
+
     aliases = _load_aliases()
     translators = _translators()
     index = _Index()
@@ -177,6 +229,8 @@ def _describe(regions: Iterable[Region]) -> str:
 
 
 def _suggest(text: str, country: str | None, limit: int = 3) -> list[Region]:
+    from rapidfuzz import fuzz, process
+
     index = _index()
     keys = [
         key

@@ -6,16 +6,18 @@ turned into one stderr line and an exit code here, once.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeGuard
 
 import typer
-from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from incidents.errors import DatabaseError, IncidentsError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     # Only for types: SQLAlchemy loads when a command first needs the database.
     from sqlalchemy import Engine
 
@@ -111,6 +113,14 @@ def _parsed_url(url: str) -> str:
     return url
 
 
+def _is_validation_error(exc: Exception) -> TypeGuard[ValidationError]:
+    """Whether ``exc`` is pydantic's ValidationError, without importing pydantic to ask."""
+    # A command that never loaded pydantic cannot have raised its error; importing it here
+    # would cost every command (and ``--help``) its start-up time.
+    core = sys.modules.get("pydantic_core")
+    return core is not None and isinstance(exc, core.ValidationError)
+
+
 def _one_line(exc: ValidationError) -> str:
     first = exc.errors()[0]
     name = ".".join(str(p) for p in first["loc"]) or "input"
@@ -135,10 +145,10 @@ class IncidentsGroup(TyperGroup):
         except IncidentsError as exc:
             error(str(exc))
             ctx.exit(exc.exit_code)
-        except ValidationError as exc:
-            error(_one_line(exc))
-            ctx.exit(2)
         except Exception as exc:
+            if _is_validation_error(exc):
+                error(_one_line(exc))
+                ctx.exit(2)
             from sqlalchemy.exc import DBAPIError, OperationalError
 
             from incidents.db.roles import is_permission_denied

@@ -7,15 +7,18 @@ import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 
-from incidents.analysis import StatsKey
 from incidents.cli import State
 from incidents.cli.filters import filter_options
-from incidents.schema import IncidentFilter
+from incidents.codebook import StatsKey
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from incidents.schema import IncidentFilter
 
 
 class DataFormat(StrEnum):

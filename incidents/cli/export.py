@@ -14,10 +14,11 @@ import typer
 
 from incidents.cli import State
 from incidents.cli.filters import filter_options
-from incidents.schema import IncidentFilter, IncidentRecord
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from incidents.schema import IncidentFilter, IncidentRecord
 
 
 class ExportFormat(StrEnum):

@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
-from incidents.schema import Cause, IncidentFilter, Intent, Mechanism, ReviewStatus, Verification
+from incidents.codebook import Cause, Intent, Mechanism, ReviewStatus, Verification
+
+if TYPE_CHECKING:
+    from incidents.schema import IncidentFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,12 +130,16 @@ def build_filter(values: dict[str, Any]) -> IncidentFilter:
     data = {field: values[name] for name, _, _, field in _OPTIONS if values.get(name) is not None}
     if "near" in data:
         data["near"] = _near(data["near"])
+    from incidents.schema import IncidentFilter
+
     return IncidentFilter.model_validate(data)
 
 
 def filter_options(func: F) -> F:
     """Add the filter options to a command; it receives them as ``flt: IncidentFilter``."""
-    hints = get_type_hints(func, include_extras=True)
+    # ``flt`` is replaced below, so its annotation need not resolve: the schema is loaded
+    # when a command runs, not when the CLI is built (``--help`` must stay fast).
+    hints = get_type_hints(func, localns={"IncidentFilter": Any}, include_extras=True)
     own = [
         p.replace(annotation=hints.get(p.name, p.annotation))
         for p in inspect.signature(func).parameters.values()

@@ -12,10 +12,11 @@ import typer
 
 from incidents.cli import State
 from incidents.cli.filters import filter_options
-from incidents.schema import HistoryEntry, IncidentFilter, IncidentRecord
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from incidents.schema import HistoryEntry, IncidentFilter, IncidentRecord
 
 
 class OutputFormat(StrEnum):

@@ -166,6 +166,21 @@ def _index() -> _Index:
     )
 
 
+@functools.cache
+def _regions() -> dict[str, Region]:
+    # Looking a region up by code (every stored location does) needs only this small table,
+    # not the name index: a separate cache file, read in a few milliseconds.
+    return cached_json(
+        "admin1-regions",
+        _index_inputs(),
+        lambda: _index().regions,
+        dump=lambda regions: [
+            [r.code, r.country, r.name, r.english_name] for r in regions.values()
+        ],
+        load=lambda rows: {row[0]: Region(row[0], row[1], row[2], row[3]) for row in rows},
+    )
+
+
 def _build_index() -> _Index:
     # pycountry and YAML load only when the index is built, not when it is read back.
     import pycountry
@@ -199,7 +214,7 @@ def _build_index() -> _Index:
 
 def get_region(code: str) -> Region | None:
     """The admin1 region with this ISO 3166-2 code (case-insensitive), or None."""
-    return _index().regions.get(code.strip().upper())
+    return _regions().get(code.strip().upper())
 
 
 def region_aliases(code: str) -> list[str]:
@@ -209,11 +224,11 @@ def region_aliases(code: str) -> list[str]:
 
 def find_regions(text: str, *, country: str | None = None) -> list[Region]:
     """All regions whose code or any name matches ``text`` (several if ambiguous)."""
-    index = _index()
     wanted = country.strip().upper() if country else None
     if _CODE.match(text.strip()):
         region = get_region(text)
         return [region] if region and wanted in (None, region.country) else []
+    index = _index()
     key = normalize_name(text)
     codes = index.codes_by_key.get(key)
     if codes is None and key.startswith("the "):

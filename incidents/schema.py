@@ -147,7 +147,11 @@ class Model(BaseModel):
     """Base: strict about unknown keys, so a typo in a YAML file is an error, not a loss."""
 
     model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, use_enum_values=False, str_max_length=_MAX_TEXT
+        extra="forbid",
+        validate_assignment=True,
+        use_enum_values=False,
+        str_max_length=_MAX_TEXT,
+        defer_build=True,
     )
 
     @model_validator(mode="before")

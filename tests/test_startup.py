@@ -173,6 +173,25 @@ def test_cached_region_index_equals_a_fresh_build(
     assert again.regions["UA-63"].english_name == "Kharkiv Oblast"
 
 
+def test_region_by_code_reads_only_the_small_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INCIDENTS_CACHE_DIR", str(tmp_path))
+    fresh = regions._build_index()
+    regions._index.cache_clear()
+    regions._regions.cache_clear()
+    try:
+        assert regions._regions() == fresh.regions  # built (with the index) and stored
+        regions._index.cache_clear()
+        regions._regions.cache_clear()
+        monkeypatch.setattr(regions, "_index", lambda: pytest.fail("name index loaded"))
+        assert regions.get_region("ua-63") == fresh.regions["UA-63"]
+        assert [r.code for r in regions.find_regions("RU-ROS")] == ["RU-ROS"]
+        assert regions._regions() == fresh.regions
+    finally:
+        regions._regions.cache_clear()
+
+
 def test_iso_codes_agree_with_pycountry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("INCIDENTS_CACHE_DIR", str(tmp_path))
     iso._codes.cache_clear()

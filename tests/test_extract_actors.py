@@ -337,3 +337,42 @@ def test_no_fratricide_roles_in_seeds_without_fratricide(prefix: str) -> None:
     hit = {m.side for m in mentions if m.role in ("hit", "both")}
     assert len(mentions) > 5
     assert not (firing & hit) - {None}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fire named by whose it was is the firing side of a passive
+        (
+            "A Danish soldier was killed by British fire during the patrol.",
+            [
+                ("A Danish soldier", None, "DK", "infantry", "hit"),
+                ("British fire", "British Armed Forces", "GB", "unknown", "firing"),
+            ],
+        ),
+        # historical sides: the Confederacy is a side of its own, the Union is the US
+        (
+            "Confederate troops fired on Union cavalry crossing the ford.",
+            [
+                ("Confederate troops", None, "csa", "infantry", "firing"),
+                ("Union cavalry", None, "US", "other", "hit"),
+            ],
+        ),
+        # named forces of other wars and armies
+        (
+            "The Luftwaffe bombed Kriegsmarine destroyers. Later IDF troops shelled Hamas.",
+            [
+                ("The Luftwaffe", "Luftwaffe", "DE", "aviation", "firing"),
+                ("Kriegsmarine destroyers", "Kriegsmarine", "DE", "naval", "hit"),
+                ("IDF troops", "Israel Defense Forces", "IL", "infantry", "firing"),
+                ("Hamas", "Hamas", "hamas", "militia", "hit"),
+            ],
+        ),
+    ],
+)
+def test_sides_of_other_wars(text: str, expected: list[Row]) -> None:
+    assert actors(text) == expected
+
+
+def test_a_bare_fire_names_no_actor() -> None:
+    assert actors("The crew opened fire and the fire spread.") == []

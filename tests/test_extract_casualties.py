@@ -127,7 +127,7 @@ CASES: list[tuple[str, list[Row]]] = [
     ("About 30 troops were wounded", [("About 30 troops were wounded", W, MIL, None, 30, None)]),
     (
         "More than 20 servicemen were killed",
-        [("More than 20 servicemen were killed", K, MIL, 21, None, None)],
+        [("More than 20 servicemen were killed", K, MIL, 20, None, None)],
     ),
     (
         "Twenty-seven soldiers were killed",
@@ -349,3 +349,10 @@ def test_no_figure_across_a_paragraph_break() -> None:
         ("Seven were wounded", W, UNK, 7, 7, 7)
     ]
     assert figures("Russia's death toll rose") == []
+
+
+def test_over_a_figure_is_bounded_at_the_figure() -> None:
+    # "over 30" bounds the toll at 30 as written; n + 1 claims a precision never given.
+    assert figures("Over 30 civilians were wounded in the shelling.") == [
+        ("Over 30 civilians were wounded", W, CIV, 30, None, None)
+    ]

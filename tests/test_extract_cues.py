@@ -265,3 +265,60 @@ def test_a_rate_is_generic() -> None:
         "The Coalition had few losses, yet nearly one in ten of those were caused by friendly fire."
     )
     assert ("one in ten", "generic", "plural") in cues_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "An air force jet bombed the convoy by mistake near the river crossing.",
+            ("bombed the convoy by mistake", "fratricide", "accidental"),
+        ),
+        (
+            "A police unit mistakenly opened fire on a patrol of the same force.",
+            ("mistakenly opened fire", "fratricide", "accidental"),
+        ),
+        (
+            "In the smoke the rear ranks fired into their own front line.",
+            ("fired into their own", "fratricide", "own_forces"),
+        ),
+        (
+            "Army aircraft bombed the army's own headquarters in the town.",
+            ("the army's own headquarters", "fratricide", "own_forces"),
+        ),
+        (
+            "The losses fell on their own gunboats, the captain admitted.",
+            ("their own gunboats", "fratricide", "own_forces"),
+        ),
+    ],
+)
+def test_more_fratricide_phrasings(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)
+
+
+def test_by_mistake_needs_a_fire_verb() -> None:
+    found = cues_of("The letter was sent to the wrong office by mistake.")
+    assert not {c for c in found if c[1] == "fratricide"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Российский бомбардировщик случайно сбросил бомбу на жилой квартал.",
+            ("случайно сбросил", "fratricide", "accidental"),
+        ),
+        (
+            "Артиллеристы по ошибке обстреляли свои позиции.",
+            ("обстреляли свои", "fratricide", "own_forces"),
+        ),
+        (
+            "Зенітники помилково збили власний літак.",
+            ("помилково збили", "fratricide", "accidental"),
+        ),
+    ],
+)
+def test_russian_and_ukrainian_fratricide_phrasings(
+    text: str, expected: tuple[str, str, str]
+) -> None:
+    assert expected in cues_of(text)

@@ -361,3 +361,54 @@ def test_shooter_and_shot_systems_named_together_are_one_event(extractor: Extrac
     (draft,) = extractor.extract(text).drafts
     assert draft.date.start == date(1994, 4, 14)
     assert draft.claims[0].total(CasualtyKind.KILLED) == 26
+
+
+def _place_key(draft: Incident) -> str | None:
+    loc = draft.location
+    return loc.gazetteer_id or (f"admin1:{loc.admin1}" if loc.admin1 else loc.country)
+
+
+def test_where_a_speaker_sits_is_not_the_event_place(extractor: Extractor) -> None:
+    text = (
+        "Two Afghan soldiers were killed by friendly fire in Helmand on Sunday, officials "
+        "said in Kabul."
+    )
+    (draft,) = extractor.extract(text, published=date(2011, 5, 2)).drafts
+    assert _place_key(draft) == "admin1:AF-HEL"
+
+
+def test_a_town_placed_near_the_event_town_refines_it(extractor: Extractor) -> None:
+    text = (
+        "A Pakistani helicopter crashed near Peshawar on Monday after a Pakistani air "
+        "defence unit mistakenly shot it down, the army said.\n"
+        "The helicopter came down at Charsadda near Peshawar after the launch."
+    )
+    drafts = extractor.extract(text, published=date(2024, 3, 5)).drafts
+    assert [_place_key(d) for d in drafts] == ["geonames:1181439"]
+
+
+def test_the_lede_between_headline_and_event_belongs_to_it(extractor: Extractor) -> None:
+    text = (
+        "Air force jet bombs own troops by mistake\n"
+        "The strike hit a camp outside the town of Damboa, officials said.\n"
+        "Nine soldiers were killed and four wounded in the raid on Tuesday."
+    )
+    (draft,) = extractor.extract(text, published=date(2021, 4, 8)).drafts
+    assert _place_key(draft) == "geonames:2345498"
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seventeen Nigerian soldiers were killed when an air force jet bombed troops by "
+        "mistake near Damboa on Sunday.",
+        "A Colombian army unit mistakenly opened fire on a Colombian police patrol in Cauca "
+        "on Tuesday, killing three officers.",
+        "A British paratrooper was shot and killed by British fire in Helmand on 12 May 2008.",
+        "Confederate troops fired into their own ranks at dusk on May 2, 1863, killing four.",
+    ],
+    ids=["by-mistake", "new-side", "side-fire", "historical-side"],
+)
+def test_more_fratricide_is_found(extractor: Extractor, text: str) -> None:
+    assert len(extractor.extract(text, published=date(2024, 5, 1)).drafts) == 1

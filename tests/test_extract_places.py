@@ -73,3 +73,58 @@ def test_a_town_spelled_one_step_differently(find_places: Stage) -> None:
     # Another word form is no spelling: "Kuzminsky" is not "Kuz'minskoye".
     rostov = "They trained at Kuzminsky training range in Russia's Rostov region."
     assert "Kuzminsky" not in places(find_places, rostov)
+
+
+def test_a_town_of_that_very_name_beats_an_alternate_name(find_places: Stage) -> None:
+    # GeoNames lists "Gela" among the alternate names of Gera, Germany, a bigger town.
+    found = places(find_places, "Paratroopers dropped near Gela at dawn.")
+    assert found.get("Gela") == "geonames:2524653"
+
+
+def test_a_region_named_outright_sets_the_country(find_places: Stage) -> None:
+    # Rafah is in Gaza and in Egypt; an Egyptian governorate named outright says which.
+    text = "Troops were hit in Rafah. Their unit came from the Ismailia Governorate."
+    found = places(find_places, text)
+    assert found.get("Ismailia Governorate") == "admin1:EG-IS"
+    assert found.get("Rafah") == "geonames:350350"
+    # With no region, the more populous Gaza town stays first.
+    assert places(find_places, "Troops were hit in Rafah.").get("Rafah") == "geonames:281102"
+
+
+def test_a_town_after_near_in_an_unnamed_country(find_places: Stage) -> None:
+    # Nothing in the sentence says Syria, yet "near Tabqa" is a place.
+    found = places(find_places, "Six fighters were killed by an airstrike near Tabqa on Friday.")
+    assert found.get("Tabqa") == "geonames:172374"
+    # A village that small is not trusted without its country being named.
+    assert "Souchez" not in places(find_places, "The unit was hit near Souchez on Friday.")
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "key"),
+    [
+        ("positions in Afghanistan's Helmand province", "Helmand province", "admin1:AF-HEL"),
+        ("a strike on an army camp in Shabwa province", "Shabwa province", "admin1:YE-SH"),
+    ],
+)
+def test_region_phrases_after_a_possessive_or_spelled_differently(
+    find_places: Stage, text: str, words: str, key: str
+) -> None:
+    assert places(find_places, text).get(words) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "key"),
+    [
+        ("Артиллерия ударила по позициям под Кременной.", "Кременной", "geonames:704138"),
+        ("Взрыв прогремел в Белгороде утром.", "Белгороде", "geonames:578072"),
+        ("Колонна попала под огонь у Авдеевки.", "Авдеевки", "geonames:713122"),
+    ],
+)
+def test_cyrillic_towns_in_an_oblique_case(
+    find_places: Stage, text: str, words: str, key: str
+) -> None:
+    assert places(find_places, text).get(words) == key
+
+
+def test_a_cyrillic_surname_in_the_genitive_is_no_town(find_places: Stage) -> None:
+    assert "Путина" not in places(find_places, "Заявление Путина прозвучало вечером.")

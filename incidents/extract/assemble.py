@@ -417,7 +417,8 @@ def _lede(index: _Index, groups: list[_Group]) -> None:
     for i in range(1, min(len(index.sentences), 6)):
         actors = [a for a in index.spans(i, "actor") if a.value.role in ("firing", "hit", "both")]
         if index.spans(i, "casualty") or (actors and _concrete(index, i)):
-            groups.append(_Group(triggers=[i], context=[0]))
+            # The lines between the headline and the event sentence lead into it.
+            groups.append(_Group(triggers=[i], context=list(range(i))))
             return
 
 
@@ -507,7 +508,7 @@ def _scene(index: _Index, group: _Group) -> list[int]:
 _DATELINE = re.compile(r"[^\S\n]*[,(][^\n:—–]{0,40}(?:[:—–]|\)|\s-\s)")
 _ORIGIN = re.compile(
     r"\b(?:(?:flew|flying|departing|departed|took off|launched|returning|returned) from|"
-    r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of))\s+(?:\w+\s+){0,3}$",
+    r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of))\s+(?:[\w'’-]+,?\s+){0,4}$",
     re.I,
 )
 
@@ -517,10 +518,12 @@ _ORIGIN = re.compile(
 _FROM_COUNTRIES = re.compile(
     r"\bfrom\s+(?:the\s+)?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*,?\s+(?:and\s+)?(?:the\s+)?)*$"
 )
-# "A statement from the RAF base at Marham": where the speaker sits.
+# "A statement from the RAF base at Marham", "officials said in Kabul": where the speaker sits.
 _SPEAKER_AT = re.compile(
-    r"\b(?:statement|spokesm[ae]n|spokeswoman|spokesperson|press release|communiqu[eé])\s+"
-    r"(?:from|at|of)\s+(?:[\w'’-]+,?\s+){0,5}$",
+    r"\b(?:(?:statement|spokesm[ae]n|spokeswoman|spokesperson|press release|communiqu[eé])\s+"
+    r"(?:from|at|of)\s+(?:[\w'’-]+,?\s+){0,5}"
+    r"|(?:said|says|told (?:reporters|journalists|a news conference)|announced|reported|"
+    r"briefing|news conference|press conference|speaking)\s+(?:\w+\s+){0,2}in\s+(?:the\s+)?)$",
     re.I,
 )
 # "shot down over the Red Sea": open water lies in no town, region or country.
@@ -544,7 +547,7 @@ def _incidental(index: _Index, span: Span) -> bool:
     ):
         return True
     return bool(
-        _ORIGIN.search(text, max(0, span.start - 40), span.start)
+        _ORIGIN.search(text, max(0, span.start - 60), span.start)
         or _SPEAKER_AT.search(text, max(0, span.start - 60), span.start)
     )
 
@@ -565,8 +568,37 @@ def _infobox_place(index: _Index) -> Span | None:
     return None
 
 
+_NEAR = re.compile(
+    r"[^\S\n]+(?:just\s+|close\s+)?(?:near|outside|by)\s+(?:the\s+(?:city|town)\s+of\s+)?"
+)
+
+
+def _refined(index: _Index, chosen: Span) -> Span:
+    """A town the article places "near" the chosen one ("at Budgam near Srinagar"): the site
+    told more closely."""
+    if chosen.value.precision != "town":
+        return chosen
+    places = sorted(
+        (p for spans in index.by_sentence for p in spans if p.label == "place"),
+        key=lambda p: p.start,
+    )
+    for a, b in zip(places, places[1:], strict=False):
+        if (
+            a.value.precision == "town"
+            and b.value.gazetteer_id == chosen.value.gazetteer_id
+            and a.value.gazetteer_id != chosen.value.gazetteer_id
+            and (m := _NEAR.match(index.doc.text, a.end)) is not None
+            and m.end() == b.start
+            and not _far_apart([a.value], [b.value])
+        ):
+            return a
+    return chosen
+
+
 def _pick_place(index: _Index, group: _Group) -> Span | None:
     chosen = _pick_event_place(index, group)
+    if chosen is not None:
+        chosen = _refined(index, chosen)
     infobox = _infobox_place(index)
     if infobox is None:
         return chosen

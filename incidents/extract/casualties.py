@@ -18,7 +18,7 @@ were massing"), weapon designations (Su-25, FAB-250), dates and times never beco
 Rules chosen (the word lists live in ``lexicons/casualties.yaml``):
 
 * exact "27" -> low = best = high = 27; "eight to ten" / "8-10" -> low 8, high 10;
-  "at least 5" -> low 5; "more than 20" -> low 21; "up to 10" -> high 10;
+  "at least 5" -> low 5; "more than 20" -> low 20; "up to 10" -> high 10;
   "about 30" / "almost 30,000" -> best only (a rounded figure is an estimate);
 * vague words give only a floor: "several" -> low 3, "dozens" -> low 24,
   "hundreds" -> low 200; "a dozen" is exactly 12; "a"/"an" + singular noun is 1;
@@ -280,7 +280,9 @@ def _bounds(m: Groups, rules: _Rules) -> Bounds | None:
         case "exact":
             return lo, lo, lo
         case "above":
-            return lo + 1, None, None
+            # "over 20" bounds the toll at the figure written: reports and codebooks round
+            # to it, and n + 1 would claim a precision the source never gave.
+            return lo, None, None
         case "high":
             return None, None, lo
         case "below":

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from incidents.extract.document import Doc, PlaceMention, Span
 from incidents.gazetteer import Gazetteer, GazetteerPlace
 from incidents.geo import haversine_km
-from incidents.regions import find_regions
+from incidents.names import normalize_name
+from incidents.regions import Region, find_regions
 
 STAGE = "places"
 _WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
@@ -31,7 +32,8 @@ _REGION = re.compile(
 )
 _LOCATIVE = re.compile(
     r"(?:\b(?:in|near|at|outside|around|from|into|to|towards?|over|across|of|between|[Ll]ocation:?|"
-    r"city|town|village|settlement|hamlet|base|airport|district)\s+(?:the\s+)?"
+    r"city|town|village|settlement|hamlet|base|airport|district|"
+    r"в|во|под|около|возле|близ|над|из|на|у|під|біля|поблизу|неподалік|город|села?|посёлк\w*)\s+(?:the\s+)?"
     r"(?:(?:occupied|besieged|embattled|frontline|front-line|eastern|western|northern|"
     r"southern|central|Russian|Ukrainian|Russian-occupied|Ukrainian-held)\s+)?)$"
 )
@@ -54,6 +56,12 @@ _STOP = frozenset(
     "east west center centre".split()
 )
 _BIG_CITY = 100_000
+# A town this size after "in" / "near" is a place even in a country the text never names
+# ("fired on Russian soldiers near Bakhmut").
+_TOWN = 10_000
+_IN_TOWN = re.compile(
+    r"\b(?:in|near|at|outside|around|в|во|под|около|возле|близ|у|під|біля|поблизу)\s+(?:the\s+)?$"
+)
 # "the Red Sea", "the Dogger Bank": a name ending in a feature word is no town, nor is its head.
 _FEATURE = re.compile(
     r"[ \-](?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
@@ -157,6 +165,50 @@ def _bare_region(
     )
 
 
+def _region_phrase(phrase: str) -> tuple[int, Region] | None:
+    """The one region a "<name> province" phrase names, and where its name starts.
+
+    Words before the name are dropped one by one ("Iraq's Duhok province", "the Donetsk
+    region"), and a name the region list spells one step differently is accepted when only
+    one region answers ("Shabwa province" / Shabwah)."""
+    words = phrase.split(" ")
+    for k in range(len(words) - 1):
+        tail = " ".join(words[k:])
+        offset = len(" ".join(words[:k])) + (1 if k else 0)
+        regions = find_regions(tail) or find_regions(tail.rsplit(" ", 1)[0])
+        if len(regions) == 1:
+            return offset, regions[0]
+        head = tail.rsplit(" ", 1)[0]
+        if regions or " " in head or len(head) < 5:
+            continue
+        variants = {r.code: r for v in _spellings(head) for r in find_regions(v)}
+        if len(variants) == 1:
+            return offset, next(iter(variants.values()))
+    return None
+
+
+def _exact(name: str, place: GazetteerPlace) -> bool:
+    return normalize_name(place.name) == normalize_name(name)
+
+
+def _by_name(name: str, found: list[GazetteerPlace]) -> list[GazetteerPlace]:
+    """Places whose own name is the one written come before those that only list it among
+    their alternate names ("Gela" is the Sicilian town, not Gera in Germany), unless the
+    alternate-name match is ten times as populous ("Kiev" is Kyiv)."""
+    exact = [p for p in found if _exact(name, p)]
+    if not exact or _exact(name, found[0]):
+        return found
+    if found[0].population >= 10 * max(exact[0].population, 1):
+        return found
+    return exact + [p for p in found if p not in exact]
+
+
+def _only_exact(name: str, pool: Sequence[GazetteerPlace]) -> bool:
+    """The first entry is the only one whose own name is the name written."""
+    name = name.rstrip("’'s").rstrip("’'")
+    return _exact(name, pool[0]) and not any(_exact(name, p) for p in pool[1:])
+
+
 def _spellings(name: str) -> set[str]:
     """Transliteration variants one step away: a vowel swapped, a final "h" added or
     dropped, "k"/"q" or "c"/"k" exchanged ("Budgam" -> "Badgam", "Qalqilya" -> "Qalqilyah")."""
@@ -182,6 +234,47 @@ def _other_spelling(gazetteer: Gazetteer, name: str, prior: dict[str, int]) -> l
         if p.country in prior
     }
     return list(found.values()) if len(found) == 1 else []
+
+
+_CYRILLIC = re.compile(r"[а-яіїєґё]", re.I)
+# Russian and Ukrainian case endings -> the nominative endings they come from: "под
+# Кременной" (Кременная), "в Белгороде" (Белгород), "у Авдеевки" (Авдеевка), "в Керчи" (Керчь).
+_CASE_ENDINGS = (
+    ("ой", ("ая", "а")),
+    ("ей", ("ая", "я")),
+    ("ую", ("ая",)),
+    ("ом", ("",)),
+    ("ем", ("ь", "")),
+    ("ою", ("а",)),
+    ("ці", ("ка",)),
+    ("ке", ("ка",)),
+    ("ки", ("ка",)),
+    ("ку", ("ка",)),
+    ("е", ("", "а", "я")),
+    ("і", ("", "а", "ь")),
+    ("и", ("ь", "а", "я")),
+    ("у", ("", "а")),
+    ("ю", ("ь", "я")),
+    ("а", ("",)),
+    ("ы", ("а",)),
+)
+
+
+def _nominative(gazetteer: Gazetteer, name: str) -> list[GazetteerPlace]:
+    """A Cyrillic town name in an oblique case, looked up in its nominative forms; the
+    first ending that gives a town is taken."""
+    if len(name) < 5 or " " in name:
+        return []
+    lower = name.lower()
+    for ending, replacements in _CASE_ENDINGS:
+        if not lower.endswith(ending):
+            continue
+        stem = name[: -len(ending)]
+        for replacement in replacements:
+            found = gazetteer.lookup(stem + replacement, limit=20)
+            if found:
+                return found
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,14 +323,13 @@ def make_find_places(
                         spans.append(Span(m.start(), m.end(), "place", user.mention, STAGE, 0.95))
                         taken.append((m.start(), m.end()))
         for m in _REGION.finditer(text):
-            phrase = m.group().removeprefix("the ").strip()
-            regions = find_regions(phrase) or find_regions(phrase.rsplit(" ", 1)[0])
-            if len(regions) == 1 and not _covered(m.start(), m.end(), taken):
-                region = regions[0]
+            found_region = _region_phrase(m.group())
+            if found_region is not None and not _covered(m.start(), m.end(), taken):
+                offset, region = found_region
                 mention = PlaceMention(
                     region.english_name, None, region.country, region.code, None, None, "admin1"
                 )
-                spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.9))
+                spans.append(Span(m.start() + offset, m.end(), "place", mention, STAGE, 0.9))
                 taken.append((m.start(), m.end()))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
@@ -249,6 +341,11 @@ def make_find_places(
                 taken.append((m.start(), m.end()))
 
         prior = country_prior(text)
+        # A region named outright ("Sicily", "Helmand province") says which country the
+        # article is about as surely as the country's name.
+        for span in spans:
+            if span.value.precision == "admin1":
+                prior[span.value.country] = prior.get(span.value.country, 0) + 2
         pending: list[tuple[int, int, list[GazetteerPlace], float]] = []
         for m in _NAME.finditer(text):
             start, end, name = m.start(), m.end(), m.group()
@@ -279,6 +376,8 @@ def make_find_places(
                 locative = bool(_LOCATIVE.search(before))
                 if not found and n == len(words) and _AT_TOWN.search(before):
                     found = _other_spelling(gazetteer, candidate, prior)
+                if not found and _CYRILLIC.search(candidate):
+                    found = _nominative(gazetteer, candidate)
                 bare = _bare_region(candidate, found, prior, locative)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))
@@ -289,15 +388,18 @@ def make_find_places(
                 if candidate.endswith(("'s", "’s")) and not locative:
                     continue  # "Moscow's troops" names an actor, not a place
                 strong = bool(_STRONG.search(before))
+                found = _by_name(candidate, found)
                 in_prior = [p for p in found if p.country in prior]
                 pool = in_prior or found
                 biggest = max(p.population for p in pool)
-                # Outside the countries the article is about, only a big city or an explicit
-                # "village of X" is trusted; inside them, a locative or a sizeable town.
+                # Outside the countries the article is about, only a big city, an explicit
+                # "village of X" or a town after "in" / "near" is trusted; inside them, a
+                # locative or a sizeable town.
                 supported = (
                     strong
                     or (locative and (in_prior or biggest >= 5 * _BIG_CITY))
                     or (in_prior and biggest >= _BIG_CITY / 2)
+                    or (bool(_IN_TOWN.search(before)) and biggest >= _TOWN)
                 )
                 if not supported:
                     continue
@@ -310,8 +412,10 @@ def make_find_places(
         # an unsettled one goes to the entry nearest the closest settled name in the text.
         settled = [
             (start, pool[0])
-            for start, _, pool, _ in pending
-            if len(pool) == 1 or pool[0].population >= 10 * max(pool[1].population, 1)
+            for start, end, pool, _ in pending
+            if len(pool) == 1
+            or pool[0].population >= 10 * max(pool[1].population, 1)
+            or _only_exact(text[start:end], pool)
         ]
         for start, end, pool, confidence in pending:
             choice = pool[0]

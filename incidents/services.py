@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -46,6 +45,8 @@ class AddResult:
 
 def builtin_actors() -> list[Actor]:
     """The shipped actor lexicon (forces, units and their aliases)."""
+    import yaml  # here, not at module level: only seeding reads the lexicon
+
     raw = yaml.safe_load(files("incidents").joinpath("data/actors.yaml").read_text("utf-8"))
     return [Actor.model_validate(item) for item in raw["actors"]]
 

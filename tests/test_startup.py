@@ -7,6 +7,7 @@ what is read from the cache) and that the cached data equals what pycountry give
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,27 @@ def test_help_builds_every_command_without_the_schema_or_database_stack() -> Non
     )
     # Typer may render the help with Rich (by version and terminal); nothing else heavy loads.
     assert set(_modules_after(code, *HEAVY)) <= {"rich"}
+
+
+@pytest.mark.parametrize(
+    ("args", "absent"),
+    [
+        (["list", "--format", "csv"], ("rich", "alembic", "pycountry", "yaml")),
+        (["show", "FF-2023-0001", "--format", "json"], ("rich", "alembic", "pycountry", "yaml")),
+    ],
+)
+def test_commands_load_only_what_they_use(
+    cli: Any, db_url: str, args: list[str], absent: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A database at the latest revision is used without Alembic; CSV and JSON need no Rich."""
+    cli("add", str(ROOT / "data" / "sample_incidents.yaml"))
+    cache = tmp_path / "cache"
+    env = {**os.environ, "INCIDENTS_CACHE_DIR": str(cache)}
+    code = "from incidents.cli import app\nimport sys\nsys.argv = ['incidents', *{argv!r}]\n"
+    code += "try:\n    app()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code"
+    argv = ["--db", db_url, *args]
+    _modules_after(code.format(argv=argv), *absent, env=env)  # fills the cache
+    assert _modules_after(code.format(argv=argv), *absent, env=env) == []
 
 
 def test_package_import_is_lazy_but_reexports_the_models() -> None:

@@ -131,9 +131,9 @@ class IncidentsGroup(TyperGroup):
     """Translates domain errors into one stderr line and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
-        from incidents.cli import render
-
         def error(message: str) -> None:
+            # Imported on error only: Rich and the renderers cost every command start-up time.
+            from incidents.cli import render
             from incidents.config import redact
 
             # Whatever built the message, the URL's password never reaches the terminal.

@@ -80,16 +80,19 @@ def show(
 ) -> None:
     """Show one incident with its actors, sources and claims."""
     from incidents import services
-    from incidents.cli import render
-    from incidents.exchange.documents import dump_yaml
 
     state: State = ctx.obj
     record = services.get_incident(state.engine(), public_id)
+    # Each format imports only what it needs: this is the command people time.
     if fmt == "yaml":
+        from incidents.exchange.documents import dump_yaml
+
         typer.echo(dump_yaml([record.document()]), nl=False)
     elif fmt == "json":
         typer.echo(record.model_dump_json(indent=2))
     elif fmt == "card":
+        from incidents.cli import render
+
         render.incident_card(record)
     else:
         raise typer.BadParameter("use card, yaml or json", param_hint="--format")

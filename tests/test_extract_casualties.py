@@ -179,6 +179,28 @@ CASES: list[tuple[str, list[Row]]] = [
 ]
 
 
+# A second verb starts its own figure; the first group is not added to it.
+CASES += [
+    (
+        "The shelling killed four soldiers and wounded nine other troops near the bridge.",
+        [
+            ("killed four soldiers", K, MIL, 4, 4, 4),
+            ("wounded nine other troops", W, MIL, 9, 9, 9),
+        ],
+    ),
+    # A figure after "the" is still the count.
+    (
+        "A missile hit the patrol boat, killing the three Dutch sailors aboard.",
+        [("killing the three Dutch sailors", K, MIL, 3, 3, 3)],
+    ),
+    # "out of 200" is how many there were, not a toll.
+    (
+        "At least 30 sailors out of 200 died when the ship sank.",
+        [],
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
 def test_figures(text: str, expected: list[Row]) -> None:
     assert figures(text) == expected
@@ -270,7 +292,7 @@ MORE_CASES: list[tuple[str, list[Row]]] = [
     ),
     (  # an aside between dashes
         "The three deceased—all young men in their 20s—were killed Friday in Shijaiyah.",
-        [("three deceased—all young men in their 20s—were killed", K, UNK, 3, 3, 3)],
+        [("The three deceased—all young men in their 20s—were killed", K, UNK, 3, 3, 3)],
     ),
     (  # two groups sharing one verb are added up
         "Five US Special Operations service members and at least one Afghan soldier were "

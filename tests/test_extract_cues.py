@@ -322,3 +322,24 @@ def test_russian_and_ukrainian_fratricide_phrasings(
     text: str, expected: tuple[str, str, str]
 ) -> None:
     assert expected in cues_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Two errant mortar rounds landed among a platoon during the drill.",
+            ("errant mortar rounds", "fratricide", "accidental"),
+        ),
+        (
+            "Coalition jets mistakenly carried out airstrikes on allied militia positions.",
+            ("mistakenly carried out airstrikes on", "fratricide", "accidental"),
+        ),
+        (
+            "Ночью зенитчики сбили собственный самолёт над аэродромом.",
+            ("сбили собственный самолёт", "fratricide", "own_forces"),
+        ),
+    ],
+)
+def test_third_round_fratricide_phrasings(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)

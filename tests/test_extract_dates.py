@@ -334,3 +334,16 @@ def test_a_range_whose_first_day_runs_into_the_dash() -> None:
     assert ("21-22nd February 1940", date(1940, 2, 21), date(1940, 2, 22), "range") in _dates(text)
     # A designation is still no day: "Su-25" has no date in it.
     assert _dates("Two Su-25 jets were lost.") == []
+
+
+def test_third_round_date_phrasings() -> None:
+    doc = Doc("В ночь на 4 марта дрон упал.", date(2026, 3, 5))
+    (night,) = [s.value for s in find_dates(doc) if s.label == "date"]
+    assert (night.start, night.end, night.precision) == (
+        date(2026, 3, 3),
+        date(2026, 3, 4),
+        "range",
+    )
+    doc = Doc("Four soldiers died in a 1991 incident near the border.", date(2006, 9, 4))
+    (year,) = [s.value for s in find_dates(doc) if s.label == "date"]
+    assert (year.start, year.end, year.precision) == (date(1991, 1, 1), date(1991, 12, 31), "year")

@@ -412,3 +412,81 @@ def test_the_lede_between_headline_and_event_belongs_to_it(extractor: Extractor)
 )
 def test_more_fratricide_is_found(extractor: Extractor, text: str) -> None:
     assert len(extractor.extract(text, published=date(2024, 5, 1)).drafts) == 1
+
+
+def test_a_dateline_date_is_when_it_was_filed(extractor: Extractor) -> None:
+    text = (
+        "Kabul (Example Wire, March 6) — A coalition airstrike mistakenly killed four Afghan "
+        "soldiers in Kandahar on Tuesday, officials said."
+    )
+    (draft,) = extractor.extract(text, published=date(2025, 3, 6)).drafts
+    assert draft.date.start == date(2025, 3, 4)
+
+
+def test_that_day_takes_the_day_named_before(extractor: Extractor) -> None:
+    text = (
+        "On the war's worst day, April 2, 2003, an ambush near Karbala killed nine soldiers, "
+        "according to a report released Friday.\n"
+        "Later that day, U.S. jets mistakenly bombed a British convoy, killing two British "
+        "soldiers."
+    )
+    drafts = extractor.extract(text, published=date(2004, 1, 9)).drafts
+    convoy = _find(drafts, "mistakenly bombed")
+    assert convoy.date.start == date(2003, 4, 2)
+
+
+def test_a_recount_of_the_same_dead_is_not_added(extractor: Extractor) -> None:
+    text = (
+        "An army helicopter mistakenly fired on Iraqi soldiers near Ramadi on Monday, killing "
+        "six soldiers. Officials first put the death toll at 8 people."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 5, 1)).drafts
+    assert draft.claims[0].total(CasualtyKind.KILLED) == 6
+
+
+def test_a_casualtys_home_town_is_not_the_event_place(extractor: Extractor) -> None:
+    text = (
+        "A Canadian soldier, Cpl. John Doe of Halifax, Nova Scotia, was killed in Afghanistan "
+        "today when a U.S. jet mistakenly bombed Canadian troops."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 5, 1)).drafts
+    assert _place_key(draft) == "AF"
+
+
+def test_another_such_incident_is_one_more_event(extractor: Extractor) -> None:
+    text = (
+        "On 3 May 1915 the battalion's own artillery shelled its trenches near Ypres.\n"
+        "A similar incident happened on 9 May 1915 near Festubert."
+    )
+    drafts = extractor.extract(text, published=date(2020, 1, 1)).drafts
+    assert sorted(d.date.start for d in drafts) == [date(1915, 5, 3), date(1915, 5, 9)]
+
+
+def test_headline_and_a_repeated_day_stay_one_event(extractor: Extractor) -> None:
+    text = (
+        "Dutch soldiers wounded by U.S. F-16 in 'friendly fire'\n"
+        "Three Dutch soldiers were wounded in Afghanistan today in a friendly fire incident.\n"
+        'A spokesman said: "An aircraft accidentally engaged a Dutch position at dawn this '
+        'morning, wounding three soldiers."'
+    )
+    drafts = extractor.extract(text, published=date(2007, 6, 1)).drafts
+    assert len(drafts) == 1
+
+
+def test_a_list_entry_dated_in_its_paragraph_stays_apart(extractor: Extractor) -> None:
+    text = (
+        "Corporal Smith was killed on 2 March 2003. An inquiry found his death was due to "
+        "friendly fire from American troops.\n"
+        "In Basra Province, a U.S. jet mistakenly strafed British troops on 9 July 2005."
+    )
+    drafts = extractor.extract(text).drafts
+    assert sorted(d.date.start for d in drafts) == [date(2003, 3, 2), date(2005, 7, 9)]
+
+
+def test_a_country_that_says_whose_is_no_place(extractor: Extractor) -> None:
+    text = (
+        "The U.S. Department of Defense said the pilot mistakenly bombed American troops on "
+        "4 June 2004."
+    )
+    (draft,) = extractor.extract(text).drafts
+    assert _place_key(draft) is None

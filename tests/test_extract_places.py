@@ -128,3 +128,75 @@ def test_cyrillic_towns_in_an_oblique_case(
 
 def test_a_cyrillic_surname_in_the_genitive_is_no_town(find_places: Stage) -> None:
     assert "Путина" not in places(find_places, "Заявление Путина прозвучало вечером.")
+
+
+def test_a_region_after_a_comma_picks_the_homonym(find_places: Stage) -> None:
+    found = places(
+        find_places, "American recruits trained at a camp near Springfield, Illinois, last year."
+    )
+    assert found.get("Springfield") == "geonames:4250542"
+    assert found.get("Illinois") == "admin1:US-IL"
+
+
+def test_a_world_city_beats_small_namesakes_in_the_articles_country(
+    find_places: Stage,
+) -> None:
+    text = (
+        "American officials said the American crews erred; the U.S. command in London confirmed it."
+    )
+    assert places(find_places, text).get("London") == "geonames:2643743"
+
+
+def test_acronyms_and_peoples_are_no_towns(find_places: Stage) -> None:
+    text = "US officials said US jets hit SDF fighters, according to reports in the Arab media."
+    found = places(find_places, text)
+    assert "Arab" not in found
+    assert "SDF" not in found
+
+
+def test_battle_of_names_a_place(find_places: Stage) -> None:
+    text = "French and German infantry met in the Battle of Bertrix that August."
+    assert places(find_places, text).get("Bertrix") == "geonames:2802106"
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "key"),
+    [
+        ("Вертолёт упал в Ростовской области ночью.", "Ростовской области", "admin1:RU-ROS"),
+        ("Обстрел произошёл в Белгородской области.", "Белгородской области", "admin1:RU-BEL"),
+    ],
+)
+def test_cyrillic_regions_in_an_oblique_case(
+    find_places: Stage, text: str, words: str, key: str
+) -> None:
+    assert places(find_places, text).get(words) == key
+
+
+def test_a_final_s_is_part_of_the_name(find_places: Stage) -> None:
+    # Only a possessive ending is dropped: "Lens" is not looked up as "Len".
+    found = places(find_places, "French troops held the city of Lens that spring.")
+    assert found.get("Lens") == "geonames:3003093"
+
+
+def test_a_preposition_opening_the_sentence_is_no_part_of_the_name(find_places: Stage) -> None:
+    found = places(find_places, "In Sangin Province, Afghan and British patrols met at dusk.")
+    assert found.get("Sangin") == "geonames:1127547"
+
+
+def test_a_war_or_an_organisation_is_no_place(find_places: Stage) -> None:
+    found = places(
+        find_places,
+        "American and British troops fought in the Gulf War; the Royal Navy and Central "
+        "Command lost men on Jan. 18.",
+    )
+    assert not {"Gulf", "Royal", "Central", "Jan"} & set(found)
+
+
+def test_a_county_after_a_town_stays_in_the_towns_country(find_places: Stage) -> None:
+    found = places(
+        find_places,
+        "British and American airmen at Marham, Norfolk, were named by the RAF.",
+    )
+    assert found.get("Marham") == "geonames:2643041"
+    norfolk = found.get("Norfolk")
+    assert norfolk is None or not norfolk.startswith("geonames:4")  # never a US Norfolk

@@ -34,6 +34,7 @@ from incidents.schema import (
     Incident,
     IncidentDate,
     Location,
+    Population,
     Source,
     Stance,
     Verification,
@@ -42,6 +43,11 @@ from incidents.schema import (
 _SPECIFIC = {"own_forces", "mutual", "accidental"}
 _NEW_EVENT = re.compile(
     r"\b(?:another|a similar|a separate|a second|other)\b[^.]{0,40}\b(?:incident|case|episode)",
+    re.I,
+)
+_SUCH = re.compile(
+    r"\b(?:another|a similar|one more|a second) (?:such |similar )?(?:friendly[- ]fire )?"
+    r"(?:incident|case|episode|tragedy)\b",
     re.I,
 )
 _ANAPHOR = re.compile(
@@ -57,6 +63,13 @@ _EVENT_NOUN = re.compile(
     r"strike|airstrike|bombing|raid|incident|ambush)\b",
     re.I,
 )
+# A dateline's date: "Metro Manila (CNN Philippines, June 1) — ..." is when it was filed.
+_DATELINE_OPEN = re.compile(r"^[^\n.]{0,60}\([^()\n]{0,40}$")
+_DATELINE_CLOSE = re.compile(r"\)[^\S\n]*(?:[—–:]|--?\s)")
+# "a report released Monday": when a document came out, not a day an event is dated by.
+_ISSUED = re.compile(r"\b(?:released|issued|published|made public)\b[^.;]*$", re.I)
+# "shot down a Tornado that day", "the same day": the day the text last named.
+_SAME_DAY = re.compile(r"\b(?:that(?: same)? (?:day|night)|the same (?:day|night))\b", re.I)
 # A sentence that opens with a quotation: a date after the closing quote dates the saying.
 _QUOTE_THEN_ATTRIBUTION = re.compile(r"^\s*[\"“][^\"”]{10,}[\"”][^\"“”]*$")
 _TOLD = re.compile(r"\btold\b[^.;,]{0,40}$", re.I)
@@ -147,9 +160,15 @@ def _event_dates(index: _Index, i: int) -> list[Span]:
     """Dates in a sentence that date the event, not the report ("said on Sunday")."""
     out = []
     published = index.doc.published
+    text = index.doc.text
     for span in index.spans(i, "date"):
         if published is not None and span.value.start > published:
             continue  # an article cannot report what happens after it appears
+        line_start = text.rfind("\n", 0, span.start) + 1
+        if _DATELINE_OPEN.search(text, line_start, span.start) and _DATELINE_CLOSE.match(
+            text, span.end
+        ):
+            continue  # "Metro Manila (CNN Philippines, June 1) —": when it was filed
         opening = index.doc.text[index.sentences[i].start : span.start]
         before = opening[-40:]
         after = index.doc.text[span.end : span.end + 60]
@@ -280,7 +299,27 @@ def _conflicts(index: _Index, group: _Group, i: int) -> bool:
             told = set().union(*(_weapons(index, k) for k in group.sentences))
             if not (mine_weapons & told and weapons & told):
                 return True
+    if mine_dates and group.triggers and not any(_event_dates(index, j) for j in group.triggers):
+        # The group is dated by its scene ("Tillman was killed on 22 April 2004. ... friendly
+        # fire"): a sentence giving another date is another event.
+        scene = _paragraph_date(index, group)
+        if scene is not None and not any(
+            _nested(a, (scene.value.start, scene.value.end)) for a in mine_dates
+        ):
+            return True
     return False
+
+
+def _adds_nothing(index: _Index, group: _Group, i: int) -> bool:
+    """The sentence's anchors are the group's own: its dates lie within the group's dates
+    ("today" ... "at 5:30 this morning") and it names no other town or system."""
+    mine = [(s.value.start, s.value.end) for s in _event_dates(index, i)]
+    theirs = [(s.value.start, s.value.end) for j in group.triggers for s in _event_dates(index, j)]
+    if mine and not all(any(_nested(a, b) for b in theirs) for a in mine):
+        return False
+    towns = set().union(*(_towns(index, j) for j in group.sentences))
+    weapons = set().union(*(_weapons(index, j) for j in group.sentences))
+    return _towns(index, i) <= towns and _weapons(index, i) <= weapons
 
 
 def _nested(a: tuple[date, date], b: tuple[date, date]) -> bool:
@@ -316,6 +355,43 @@ def _is_headline(index: _Index, i: int) -> bool:
     return i == 0 and not index.text(0).rstrip().endswith((".", "!", "?"))
 
 
+def _paragraph_date(index: _Index, group: _Group) -> Span | None:
+    """The group's own date, else the last one earlier in its first sentence's paragraph
+    ("Tillman was killed on 22 April 2004. ... his death was due to friendly fire")."""
+    for i in group.sentences:
+        dates = _event_dates(index, i)
+        if dates:
+            return dates[0]
+    first = group.sentences[0]
+    for j in range(first - 1, -1, -1):
+        if index.paragraph_of[j] != index.paragraph_of[first]:
+            break
+        dates = _event_dates(index, j)
+        if dates and not index.cues(j, "generic"):
+            return dates[-1]
+    return None
+
+
+def _dated_apart(index: _Index, a: _Group, b: _Group) -> bool:
+    """The two groups' scenes give dates neither of which lies within the other."""
+    da, db = _paragraph_date(index, a), _paragraph_date(index, b)
+    if da is None or db is None:
+        return False
+    return not _nested((da.value.start, da.value.end), (db.value.start, db.value.end))
+
+
+def _merge_headline(index: _Index, groups: list[_Group]) -> list[_Group]:
+    """A headline tells the article's first event: a headline that is an incident of its
+    own joins the first group after it, unless their dates, towns or systems conflict."""
+    if len(groups) < 2 or groups[0].triggers != [0] or not _is_headline(index, 0):
+        return groups
+    headline, first = groups[0], groups[1]
+    if any(_conflicts(index, first, i) for i in headline.triggers):
+        return groups
+    first.context.append(0)
+    return groups[1:]
+
+
 def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
     """A headline or a caption that says what the article's one event says is that event.
 
@@ -336,7 +412,7 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
             continue
         first = g.triggers[0]
         home = min(others, key=lambda h: abs(h.triggers[0] - first))
-        if any(_conflicts(index, home, i) for i in g.triggers):
+        if any(_conflicts(index, home, i) for i in g.triggers) or _dated_apart(index, g, home):
             kept.append(g)
             continue
         home.context.extend(i for i in g.sentences if i not in home.triggers)
@@ -349,8 +425,10 @@ def group_sentences(index: _Index) -> list[_Group]:
     last_trigger = -10
     last_group: _Group | None = None
     for i in range(len(index.sentences)):
-        if _is_trigger(index, i):
-            fresh = bool(_NEW_EVENT.search(index.text(i)))
+        # "Another such incident occurred on August 20, near X": one more of the kind just told.
+        such = bool(groups) and bool(_SUCH.search(index.text(i))) and _has_anchor(index, [i])
+        if such or _is_trigger(index, i):
+            fresh = such or bool(_NEW_EVENT.search(index.text(i)))
             home = (
                 None
                 if fresh
@@ -377,6 +455,7 @@ def group_sentences(index: _Index) -> list[_Group]:
                     )
                     or not _has_anchor(index, [i])
                     or not _has_anchor(index, last_group.triggers)
+                    or _adds_nothing(index, last_group, i)
                 )
                 if continuing and not _conflicts(index, last_group, i):
                     home = last_group
@@ -405,6 +484,7 @@ def group_sentences(index: _Index) -> list[_Group]:
         ):
             last_group.context.append(i)
     _lede(index, groups)
+    groups = _merge_headline(index, groups)
     groups = _merge_loose(index, groups)
     _backfill(index, groups)
     return groups
@@ -478,6 +558,18 @@ def _pick_date(index: _Index, group: _Group) -> Span | None:
             dates = _event_dates(index, i)
             if dates:
                 return dates[0]
+    # "shot down a Tornado that day": the day last named before it.
+    if any(_SAME_DAY.search(index.text(i)) for i in group.triggers):
+        for j in range(group.sentences[0] - 1, -1, -1):
+            days = [
+                d
+                for d in _event_dates(index, j)
+                if d.value.precision == "day"
+                and not _ISSUED.search(index.doc.text, max(0, d.start - 25), d.start)
+            ]
+            if days:
+                found = days[-1]
+                return Span(found.start, found.end, "date", found.value, found.stage, 0.5)
     # The scene's date is often given once, before ("On 21 June 1917 ..."), or the sentence
     # after says when ("The deaths happened on Monday night").
     for j in _scene(index, group):
@@ -513,6 +605,13 @@ _ORIGIN = re.compile(
 )
 
 
+# "Pfc. William Hamm, 34, of Ocala", "Pte. Mark Graham of Hamilton": a casualty's home town.
+_HOMETOWN = re.compile(
+    r"(?:,[^\S\n]*\d{1,2},[^\S\n]*|\b(?:Pte|Pvt|Pfc|Cpl|L/Cpl|Sgt|Spc|Lt|Capt|Maj|Col|"
+    r"Private|Corporal|Sergeant|Lieutenant|Captain|Major|Trooper|Gunner|Rifleman|Seaman|"
+    r"Airman|Bombardier|Sapper)\.?[^\S\n]+(?:[A-Z][\w'’.-]*[^\S\n]+){1,4})of[^\S\n]+"
+    r"(?:[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*)?,[^\S\n]+)?$"
+)
 # "personnel from the United States, United Kingdom, France": countries after "from" say
 # where people came from (the whole list of them), not where it happened.
 _FROM_COUNTRIES = re.compile(
@@ -548,6 +647,7 @@ def _incidental(index: _Index, span: Span) -> bool:
         return True
     return bool(
         _ORIGIN.search(text, max(0, span.start - 60), span.start)
+        or _HOMETOWN.search(text, max(0, span.start - 60), span.start)
         or _SPEAKER_AT.search(text, max(0, span.start - 60), span.start)
     )
 
@@ -615,7 +715,10 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
 
 def _pick_event_place(index: _Index, group: _Group) -> Span | None:
     places = [
-        p for i in group.sentences for p in index.spans(i, "place") if not _incidental(index, p)
+        p
+        for i in group.sentences
+        for p in index.spans(i, "place")
+        if not _incidental(index, p) and not _whose(index, p)
     ]
     first_trigger = group.triggers[0]
     if _OPEN_WATER.search(index.text(first_trigger)) and not any(
@@ -651,7 +754,24 @@ def _pick_event_place(index: _Index, group: _Group) -> Span | None:
         return (specific, modifier, in_trigger, precision, span.start)
 
     best = min(places, key=rank)
-    return best if best.value.precision != "country" or len(places) == 1 else best
+    return best
+
+
+# "the U.S. Department of Defense", "U.S. forces": a country that says whose, not where.
+_WHOSE_AFTER = re.compile(
+    r"[^\S\n]+(?:Department|Ministry|Army|Navy|Air Force|Marines?|Forces?|Command|Embassy|"
+    r"Government|military|forces|troops|soldiers|officials|government|army|navy|pilots?|"
+    r"jets?|aircraft|warplanes|drones?|artillery|commanders?|spokesm[ae]n|officers?)\b"
+)
+
+
+def _whose(index: _Index, span: Span) -> bool:
+    text = index.doc.text
+    return (
+        span.value.precision == "country"
+        and not _IN_COUNTRY.search(text, max(0, span.start - 30), span.start)
+        and bool(_WHOSE_AFTER.match(text, span.end))
+    )
 
 
 _IN_COUNTRY = re.compile(r"\b(?:in|across|over|off|inside|throughout)\s+(?:the\s+)?(?:\w+ern\s+)?$")
@@ -689,6 +809,21 @@ def _title(index: _Index, group: _Group) -> str:
     if len(text) > 140:
         text = text[:140].rsplit(" ", 1)[0] + "..."
     return text[:1].upper() + text[1:]
+
+
+# A count that names nobody in particular: "the death toll", "11 men", "20 people".
+_RECOUNT = re.compile(r"\b(?:toll|people|persons|men|victims|individuals)\b", re.I)
+# "20 others", "five more": a figure that counts people besides those already counted.
+_ADDITIVE = re.compile(r"\b(?:others?|more|another|additional|further|besides)\b", re.I)
+
+
+def _same_people(fig: CasualtyFigure, figures: list[CasualtyFigure], quote: str) -> bool:
+    """A toll that does not say whose ("the death toll at 11", "11 men were killed") told
+    next to one that does ("killed 10 soldiers") is the same dead counted again, often an
+    earlier or later count, not more of them; "20 others" adds."""
+    if fig.population is not Population.UNKNOWN or not _RECOUNT.search(quote):
+        return False  # "The 504th suffered 81 dead": a unit's own losses add up
+    return any(f.kind == fig.kind for f in figures) and not _ADDITIVE.search(quote)
 
 
 def build_draft(index: _Index, group: _Group, source: Source, fallback: date) -> Incident:
@@ -765,6 +900,8 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
             continue
         if span.confidence <= NAMED and fig.kind in counted:
             continue  # "Voigt was killed" is already in "killing Voigt along with two Rangers"
+        if _same_people(fig, figures, doc.quote(span)):
+            continue
         b.cite(f"claims.0.casualties.{len(figures)}", span)
         figures.append(fig.model_copy(update={"quote": doc.quote(span)}))
 

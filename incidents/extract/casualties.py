@@ -57,6 +57,7 @@ NAMED = 0.6  # a person named as killed: counted only where no figure of that ki
 
 _WS = r"[^\S\n]+"  # spaces, never a line break: a figure stays on one line
 Bounds = tuple[int | None, int | None, int | None]
+_OUT_OF = re.compile(r"\bout[^\S\n]+of[^\S\n]+$", re.I)
 _JOINED = re.compile(r"[^\S\n]*(?:,|,?[^\S\n]*(?:and|while|but|with))[^\S\n]*")
 
 
@@ -335,7 +336,10 @@ def _hits(text: str, rules: _Rules) -> list[_Hit]:
         _Hit(m.start("qty"), m.end(), m.groupdict(), LOOSE if m["gap"] or m["paren"] else STRONG)
         for m in rules.after.finditer(text)
     ]
-    found += [_Hit(m.start(), m.end(), m.groupdict(), STRONG) for m in rules.before.finditer(text)]
+    found += [
+        _Hit(m.start(), m.end(), {**m.groupdict(), "verb_first": "1"}, STRONG)
+        for m in rules.before.finditer(text)
+    ]
     found += [_Hit(m.start(), m.end(), m.groupdict(), LOOSE) for m in rules.toll.finditer(text)]
     found += [
         _Hit(m.start(), m.end(), {**m.groupdict(), "along": "1"}, LOOSE)
@@ -357,8 +361,11 @@ def _plus(a: Bounds, b: Bounds) -> Bounds:
 
 
 def _conjunct(text: str, hit: _Hit, rules: _Rules) -> tuple[int, Groups] | None:
-    """A first counted group joined to ``hit`` by "and" ("five soldiers and one officer")."""
-    if not hit.groups.get("noun") or hit.groups.get("along"):
+    """A first counted group joined to ``hit`` by "and" ("five soldiers and one officer").
+
+    Only where the verb follows: in "killed 10 soldiers and wounded seven others" the
+    second verb starts a figure of its own."""
+    if not hit.groups.get("noun") or hit.groups.get("along") or hit.groups.get("verb_first"):
         return None
     m = rules.conjunct.search(text, max(0, hit.start - 160), hit.start)
     return (m.start(), m.groupdict()) if m else None
@@ -375,6 +382,8 @@ def find_casualties(doc: Doc) -> list[Span]:
         bounds = _bounds(m, rules)
         if bounds is None or rules.months_end.search(text[max(0, hit.start - 12) : hit.start]):
             continue  # no count, or the day of a date ("November 3")
+        if _OUT_OF.search(text, max(0, hit.start - 10), hit.start):
+            continue  # "50 people out of 120 died": 120 is how many there were
         if any(w.strip(".") in rules.lex.months for w in (m.get("adjs") or "").split()):
             continue
         if m.get("along"):

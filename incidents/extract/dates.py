@@ -272,6 +272,8 @@ def _resolve(rules: _Rules, hit: _Hit, anchor: date | None) -> _Value | None:
 
 _STAMP = re.compile(r"(?:\(@\w+\)|pic\.twitter\.com/\S+|\bUpdated?:?)\s*$")
 _PUBLISHED = re.compile(r"(?i)(?:^\s*date|\b(?:published|posted)(?:\s+on)?)\s*:?\s*$")
+# Russian "в ночь на 4 марта", Ukrainian "у ніч на 4 березня": the night into that day.
+_NIGHT_BEFORE = re.compile(r"(?i)\b(?:в|у)\s+(?:ночь|ніч)\s+на\s+$")
 _CONNECTOR = re.compile(r"\s*(?:and|to|until|till|through|[-–—])\s*")
 _OPENER = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+$")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)\s+$")
@@ -422,6 +424,18 @@ def find_dates(doc: Doc) -> list[Span]:
                 continue
         value = _resolve(rules, hit, scene)
         if value is not None:
-            spans.append(_span(doc, hit.start, hit.m.end(), hit.label, value, scene))
+            start = hit.start
+            night = _NIGHT_BEFORE.search(text, max(0, start - 16), start)
+            if night and hit.kind == "day" and value.precision == DatePrecision.DAY:
+                # "в ночь на 4 марта": the night running into the 4th, from the 3rd.
+                start = night.start()
+                value = _Value(
+                    value.start - timedelta(days=1),
+                    value.end,
+                    DatePrecision.RANGE,
+                    value.relative,
+                    value.exact,
+                )
+            spans.append(_span(doc, start, hit.m.end(), hit.label, value, scene))
         i += 1
     return spans

@@ -28,12 +28,22 @@ _WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
-    r"governorate|Governorate|republic|Republic|State|state)\b|[А-ЯІЇЄҐ]\w+ (?:область|край)"
+    r"governorate|Governorate|republic|Republic|State|state)\b|[А-ЯІЇЄҐ]\w+ (?:област[ьиі]|"
+    r"областью|кра[йяюе]|краем)\b"
+)
+# "в Ростовской области", "у Донецькій області": an oblique region phrase and the
+# nominative it comes from (adjective ending, noun).
+_OBLIQUE_REGION = (
+    (re.compile(r"(?:ой|ую|ая) област(?:и|ью|ь)$"), "ая область"),
+    (re.compile(r"(?:ій|ої|у|а) област(?:і|ю|ь)$"), "а область"),
+    (re.compile(r"(?:ом|ого|ий|ому) кра(?:е|я|ю|ем|й)$"), "ий край"),
 )
 _LOCATIVE = re.compile(
-    r"(?:\b(?:in|near|at|outside|around|from|into|to|towards?|over|across|of|between|[Ll]ocation:?|"
+    r"(?:\b(?:[Ii]n|[Nn]ear|[Aa]t|[Oo]utside|[Aa]round|from|into|to|towards?|over|across|of|"
+    r"between|[Ll]ocation:?|"
     r"city|town|village|settlement|hamlet|base|airport|district|"
-    r"в|во|под|около|возле|близ|над|из|на|у|під|біля|поблизу|неподалік|город|села?|посёлк\w*)\s+(?:the\s+)?"
+    r"[Вв]|[Вв]о|[Пп]од|около|возле|близ|над|из|на|[Уу]|[Пп]ід|[Бб]іля|поблизу|неподалік|город|"
+    r"села?|посёлк\w*)\s+(?:the\s+)?"
     r"(?:(?:occupied|besieged|embattled|frontline|front-line|eastern|western|northern|"
     r"southern|central|Russian|Ukrainian|Russian-occupied|Ukrainian-held)\s+)?)$"
 )
@@ -41,26 +51,38 @@ _LOCATIVE = re.compile(
 _AT_TOWN = re.compile(r"\b(?:at|near|outside|village of|town of|city of)\s+(?:the\s+)?$")
 _VOWELS = "aeiouy"
 _SWAPS = {"k": "q", "q": "k", "c": "k"}
-_STRONG = re.compile(r"\b(?:city|town|village|settlement|hamlet)\s+of\s+(?:the\s+)?$")
+_STRONG = re.compile(
+    r"\b(?:city|town|village|settlement|hamlet|[Bb]attle|[Ss]iege|[Ll]iberation)\s+of\s+"
+    r"(?:the\s+)?$"
+)
+# "SDF", "ISIS": an acronym is an organisation, not a town (datelines are longer words).
+_ACRONYM = re.compile(r"[A-Z]{2,4}")
+_COMMA = re.compile(r",[^\S\n]+")
+# "Hamilton, Ontario", "Springfield, Illinois", "Ramadi, Iraq": the region or country
+# after the comma says which of the homonyms is meant.
+_QUALIFIER = re.compile(rf",[^\S\n]+({_WORD}(?:[ \-]{_WORD})?)")
 # "Luhansk, an eastern Ukrainian region": the name is the region, not its capital.
 _APPOSITIVE_REGION = re.compile(
     r"^,\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}(?:region|province|oblast|governorate)\b", re.I
 )
 _STOP = frozenset(
     "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
     "the a an in on at of and or but if as by for with from this that these those it its "
     "his her their our we you they he she i friendly fire general staff ministry defense "
     "defence president army navy air force forces troops soldiers update video footage "
     "according however meanwhile earlier later join follow read also more war north south "
-    "east west center centre".split()
+    "east west center centre royal central national federal imperial special supreme "
+    "united joint".split()
 )
 _BIG_CITY = 100_000
 # A town this size after "in" / "near" is a place even in a country the text never names
 # ("fired on Russian soldiers near Bakhmut").
 _TOWN = 10_000
 _IN_TOWN = re.compile(
-    r"\b(?:in|near|at|outside|around|в|во|под|около|возле|близ|у|під|біля|поблизу)\s+(?:the\s+)?$"
+    r"\b(?:[Ii]n|[Nn]ear|[Aa]t|[Oo]utside|[Aa]round|[Вв]|[Вв]о|[Пп]од|около|возле|близ|[Уу]|[Пп]ід|"
+    r"[Бб]іля|поблизу)\s+(?:the\s+)?$"
 )
 # "the Red Sea", "the Dogger Bank": a name ending in a feature word is no town, nor is its head.
 _FEATURE = re.compile(
@@ -77,6 +99,11 @@ _UNIT_AFTER = re.compile(
 _UNIT_NAME = re.compile(
     r"[ \-](?:Brigade|Regiment|Division|Battalion|Corps|Fusiliers|Rifles|Guards|Yeomanry|"
     r"Squadron|Highlanders)$"
+)
+# "the Gulf War", "the Korean War", "the Tet Offensive": a name that names an event.
+_EVENT_AFTER = re.compile(
+    r"[ \-](?:War|Wars|Campaign|Crisis|Offensive|Uprising|Revolution|Massacre|Conference|"
+    r"Treaty|Accords?|Agreement)\b"
 )
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
@@ -171,6 +198,10 @@ def _region_phrase(phrase: str) -> tuple[int, Region] | None:
     Words before the name are dropped one by one ("Iraq's Duhok province", "the Donetsk
     region"), and a name the region list spells one step differently is accepted when only
     one region answers ("Shabwa province" / Shabwah)."""
+    for ending, nominative in _OBLIQUE_REGION:
+        if ending.search(phrase):
+            phrase = ending.sub(nominative, phrase)
+            break
     words = phrase.split(" ")
     for k in range(len(words) - 1):
         tail = " ".join(words[k:])
@@ -203,9 +234,18 @@ def _by_name(name: str, found: list[GazetteerPlace]) -> list[GazetteerPlace]:
     return exact + [p for p in found if p not in exact]
 
 
+_POSSESSIVE = re.compile(r"[’'](?:s)?$")
+
+
+def _bare_name(name: str) -> str:
+    """The name without a possessive ending: "Donetsk’s" -> "Donetsk", but "Lens" and
+    "Athens" keep their final "s"."""
+    return _POSSESSIVE.sub("", name)
+
+
 def _only_exact(name: str, pool: Sequence[GazetteerPlace]) -> bool:
     """The first entry is the only one whose own name is the name written."""
-    name = name.rstrip("’'s").rstrip("’'")
+    name = _bare_name(name)
     return _exact(name, pool[0]) and not any(_exact(name, p) for p in pool[1:])
 
 
@@ -275,6 +315,76 @@ def _nominative(gazetteer: Gazetteer, name: str) -> list[GazetteerPlace]:
             if found:
                 return found
     return []
+
+
+@cache
+def _demonyms() -> frozenset[str]:
+    """Words for a people, never a town ("Arab" is not Arab, Alabama)."""
+    words = {d.casefold() for c in _countries().values() for d in c.demonyms}
+    return frozenset(words | _PEOPLES)
+
+
+# Words after a capitalised word that make it part of an organisation's or unit's name.
+_ORG = frozenset(
+    "Command Forces Force Navy Army Air Guard Guards Marines Corps Council Ministry Party "
+    "Front Committee Agency Service Services Company Group Brigade Regiment Division "
+    "Battalion Squadron Fleet Support Intelligence University College News Times Post Press "
+    "Television Radio Hospital Airlines Airways Bank Office Department Staff Headquarters "
+    "Cross Crescent Nations Network Agency Movement Brigades Militia Operations".split()
+)
+_PEOPLES = frozenset(
+    "arab arabs kurd kurds kurdish muslim muslims christian christians sunni shia shiite "
+    "jewish druze pashtun baloch tamil sikh hindu yazidi alawite western allied union "
+    "confederate confederacy axis coalition".split()
+)
+
+
+def _world_city(
+    found: Sequence[GazetteerPlace], in_prior: Sequence[GazetteerPlace]
+) -> list[GazetteerPlace]:
+    """A city far bigger than its namesakes in the article's countries ("London" in a
+    report about Americans is not London, Ohio): twenty times their size and 100,000+."""
+    if not in_prior or not found:
+        return []
+    top = max(found, key=lambda p: p.population)
+    local = max(p.population for p in in_prior)
+    if top in in_prior or top.population < _BIG_CITY or top.population < 20 * max(local, 1):
+        return []
+    return [top, *(p for p in found if p is not top)]
+
+
+def _qualified(
+    text: str, end: int, found: Sequence[GazetteerPlace]
+) -> tuple[list[GazetteerPlace], Span | None] | None:
+    """The homonyms that lie in the region or country named after a comma ("Hamilton,
+    Ontario"), and the region's own span; None when nothing qualifies the name."""
+    m = _QUALIFIER.match(text, end)
+    if m is None:
+        return None
+    words = m.group(1).split(" ")
+    for n in range(len(words), 0, -1):
+        name = " ".join(words[:n])
+        q_end = m.start(1) + len(name)
+        country = _country_of(name)
+        if country is not None:
+            pool = [p for p in found if p.country == country]
+            return (pool, None) if pool else None
+        regions = find_regions(name)
+        if not regions:
+            continue
+        codes = {r.code for r in regions}
+        countries = {r.country for r in regions}
+        pool = [p for p in found if p.admin1 in codes] or [
+            p for p in found if p.country in countries and p.admin1 is None
+        ]
+        if not pool:
+            return None
+        region = next((r for r in regions if r.country == pool[0].country), regions[0])
+        mention = PlaceMention(
+            region.english_name, None, region.country, region.code, None, None, "admin1"
+        )
+        return pool, Span(m.start(1), q_end, "place", mention, STAGE, 0.8)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,9 +461,20 @@ def make_find_places(
             start, end, name = m.start(), m.end(), m.group()
             # Longest name first, then its shorter heads ("Stanytsia Luhanska" before "Stanytsia").
             words = name.split(" ")
+            while len(words) > 1 and words[0].casefold() in _STOP:
+                # "In Sangin Province" at a sentence start: the name begins after "In".
+                start += len(words[0]) + 1
+                words = words[1:]
+                name = " ".join(words)
             if re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start]):
                 continue  # "Donald J. Taylor": a surname after an initial
-            if _FEATURE.search(name) or _UNIT_NAME.search(name) or _UNIT_AFTER.match(text, end):
+            if (
+                _FEATURE.search(name)
+                or _UNIT_NAME.search(name)
+                or _UNIT_AFTER.match(text, end)
+                or _EVENT_AFTER.match(text, end)
+                or _EVENT_AFTER.search(name)
+            ):
                 taken.append((start, end))
                 continue
             for n in range(len(words), 0, -1):
@@ -361,6 +482,12 @@ def make_find_places(
                 c_end = start + len(candidate)
                 if candidate.casefold() in _STOP or _covered(start, c_end, taken):
                     continue
+                if candidate.casefold() in _demonyms() or (
+                    _ACRONYM.fullmatch(candidate) and text[start - 1 : start] not in ("", "\n")
+                ):
+                    continue  # "Arab media", "Kurdish units", "the SDF": no town
+                if n < len(words) and (len(candidate) <= 3 or _bare_name(words[n]) in _ORG):
+                    continue  # "Central Command", "Royal Navy", "Chu Lai": part of a name
                 if _APPOSITIVE_REGION.match(text[c_end : c_end + 60]):
                     regions = find_regions(candidate)
                     if len(regions) == 1:
@@ -371,7 +498,7 @@ def make_find_places(
                         spans.append(Span(start, c_end, "place", mention, STAGE, 0.8))
                         taken.append((start, c_end))
                         break
-                found = gazetteer.lookup(candidate.rstrip("’'s").rstrip("’'"), limit=20)
+                found = gazetteer.lookup(_bare_name(candidate), limit=20)
                 before = text[max(0, start - 40) : start]
                 locative = bool(_LOCATIVE.search(before))
                 if not found and n == len(words) and _AT_TOWN.search(before):
@@ -385,12 +512,32 @@ def make_find_places(
                     break
                 if not found:
                     continue
+                if len(candidate) <= 3 and not any(_exact(candidate, p) for p in found):
+                    continue  # "Jan." is no alternate name of Jackson, Mississippi
                 if candidate.endswith(("'s", "’s")) and not locative:
                     continue  # "Moscow's troops" names an actor, not a place
+                after_town = (
+                    pending[-1][2][0]
+                    if pending and _COMMA.fullmatch(text, pending[-1][1], start)
+                    else None
+                )
+                if after_town is not None:
+                    # "Marham, Norfolk": the county or state of the town before the comma,
+                    # which lies in that town's country or is no town at all.
+                    found = [p for p in found if p.country == after_town.country]
+                    if not found:
+                        continue
                 strong = bool(_STRONG.search(before))
                 found = _by_name(candidate, found)
                 in_prior = [p for p in found if p.country in prior]
-                pool = in_prior or found
+                pool = _world_city(found, in_prior) or in_prior or found
+                qualified = _qualified(text, c_end, found)
+                if qualified is not None:
+                    pool, region_span = qualified
+                    strong = True
+                    if region_span is not None:
+                        spans.append(region_span)
+                        taken.append((region_span.start, region_span.end))
                 biggest = max(p.population for p in pool)
                 # Outside the countries the article is about, only a big city, an explicit
                 # "village of X" or a town after "in" / "near" is trusted; inside them, a

@@ -490,3 +490,40 @@ def test_a_country_that_says_whose_is_no_place(extractor: Extractor) -> None:
     )
     (draft,) = extractor.extract(text).drafts
     assert _place_key(draft) is None
+
+
+def test_a_name_the_article_calls_a_region_is_the_region(extractor: Extractor) -> None:
+    text = (
+        "Syria's Idlib province has seen heavy fighting. A Syrian jet mistakenly bombed "
+        "Syrian troops at a base in Idlib on Tuesday, killing four soldiers."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 3, 5)).drafts
+    assert _place_key(draft) == "admin1:SY-ID"
+
+
+def test_where_the_wounded_were_taken_is_not_the_event_place(extractor: Extractor) -> None:
+    text = (
+        "Two Dutch soldiers were wounded in southern Afghanistan on Monday when a U.S. jet "
+        "mistakenly bombed their position.\n"
+        "The wounded were flown to Kandahar for treatment, the ministry said."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 3, 5)).drafts
+    assert _place_key(draft) == "AF"
+
+
+def test_a_capital_speaking_for_its_government_is_no_place(extractor: Extractor) -> None:
+    text = (
+        "Russian gunners mistakenly shelled their own positions in eastern Ukraine on 3 March, "
+        "killing six soldiers, claims Kyiv."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 3, 5)).drafts
+    assert _place_key(draft) == "UA"
+
+
+def test_the_scene_sentence_gives_its_first_place(extractor: Extractor) -> None:
+    text = (
+        "The Allied landings in Normandy began on 6 June 1944, when paratroopers were dropped "
+        "near Caen. Allied aircraft mistakenly bombed British troops, killing 12 soldiers."
+    )
+    (draft,) = extractor.extract(text).drafts
+    assert _place_key(draft) == "admin1:FR-NOR"

@@ -200,3 +200,33 @@ def test_a_county_after_a_town_stays_in_the_towns_country(find_places: Stage) ->
     assert found.get("Marham") == "geonames:2643041"
     norfolk = found.get("Norfolk")
     assert norfolk is None or not norfolk.startswith("geonames:4")  # never a US Norfolk
+
+
+def test_a_rank_title_or_nickname_makes_a_person(find_places: Stage) -> None:
+    found = places(
+        find_places,
+        "U.S. officials said Gen. Austin Miller ordered an inquiry after American troops were "
+        "hit. An American memoir of Thomas (Tom) Jackson describes the shelling.",
+    )
+    assert not {"Austin", "Thomas", "Jackson"} & set(found)
+
+
+def test_a_countrys_war_is_no_place(find_places: Stage) -> None:
+    found = places(find_places, "It was the Afghanistan war's worst day for the Marines.")
+    assert "Afghanistan" not in found
+
+
+def test_arabic_article_forms_of_a_town(find_places: Stage) -> None:
+    found = places(
+        find_places,
+        "Iraqi and Syrian officers said shells fell on troops in al-Qaim, near Deir ez-Zor "
+        "and in Qamishli.",
+    )
+    assert found.get("al-Qaim") == "geonames:92138"
+    assert found.get("Deir ez-Zor") == "geonames:170794"
+    assert found.get("Qamishli") == "geonames:173377"
+
+
+def test_a_dateline_agency_is_no_nickname(find_places: Stage) -> None:
+    found = places(find_places, "KABUL (AP) Two Afghan soldiers were killed.")
+    assert found.get("KABUL") == "geonames:1138958"

@@ -24,6 +24,7 @@ import yaml
 
 from incidents.extract.casualties import NAMED
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
+from incidents.extract.places import named_regions, one_sense
 from incidents.geo import haversine_km
 from incidents.schema import (
     ActorInvolvement,
@@ -617,6 +618,24 @@ _HOMETOWN = re.compile(
 _FROM_COUNTRIES = re.compile(
     r"\bfrom\s+(?:the\s+)?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*,?\s+(?:and\s+)?(?:the\s+)?)*$"
 )
+# "The wounded were brought to X", "born in X", "buried at X", "headquarters in X": where
+# people were taken, came from or sit, not where it happened.
+_ELSEWHERE = re.compile(
+    r"\b(?:(?:brought|taken|rushed|evacuated|airlifted|flown|transferred|transported|moved|"
+    r"sent|returned) (?:back )?(?:to|from)|(?:treated|hospitali[sz]ed|recovering|buried|"
+    r"laid to rest|born|raised|grew up|headquartered|headquarters) (?:in|at)|hospital (?:in|at)|"
+    r"native of|hails from|funeral (?:in|at)|memorial (?:in|at))\s+(?:the\s+)?"
+    r"(?:[\w'’-]+,?\s+){0,3}$",
+    re.I,
+)
+# "claims London", "Moscow said", "according to Kyiv": a capital speaking for its government.
+_SPEAKER_BEFORE = re.compile(
+    r"\b(?:said|says|claims|claimed|announced|insists|insisted|according to|told)[^\S\n]+$"
+)
+_SPEAKER_AFTER = re.compile(
+    r"(?:[^\S\n]+(?:said|says|claims|claimed|announced|insists|insisted|denied|denies|"
+    r"accused|admitted|confirmed)\b|-based\b)"
+)
 # "A statement from the RAF base at Marham", "officials said in Kabul": where the speaker sits.
 _SPEAKER_AT = re.compile(
     r"\b(?:(?:statement|spokesm[ae]n|spokeswoman|spokesperson|press release|communiqu[eé])\s+"
@@ -635,8 +654,9 @@ _INFOBOX_LOCATION = re.compile(r"^Location\b:?[^\S\n]+", re.M)
 
 
 def _incidental(index: _Index, span: Span) -> bool:
-    """A dateline ("KABUL, Afghanistan:"), an origin ("flew from X", "troops from Canada") or
-    where a speaker sits ("a statement from the base at X"): not where it happened."""
+    """A dateline ("KABUL, Afghanistan:"), an origin ("flew from X", "troops from Canada"),
+    where the wounded were taken ("brought to X"), where a speaker sits ("a statement from
+    the base at X") or a capital speaking ("claims London"): not where it happened."""
     text = index.doc.text
     line_start = text.rfind("\n", 0, span.start) + 1
     if not text[line_start : span.start].strip() and _DATELINE.match(text, span.end):
@@ -645,8 +665,14 @@ def _incidental(index: _Index, span: Span) -> bool:
         text, max(line_start, span.start - 120), span.start
     ):
         return True
+    if span.value.precision == "town" and (
+        _SPEAKER_BEFORE.search(text, max(0, span.start - 20), span.start)
+        or _SPEAKER_AFTER.match(text, span.end)
+    ):
+        return True
     return bool(
         _ORIGIN.search(text, max(0, span.start - 60), span.start)
+        or _ELSEWHERE.search(text, max(0, span.start - 60), span.start)
         or _HOMETOWN.search(text, max(0, span.start - 60), span.start)
         or _SPEAKER_AT.search(text, max(0, span.start - 60), span.start)
     )
@@ -714,8 +740,9 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
 
 
 def _pick_event_place(index: _Index, group: _Group) -> Span | None:
+    regions = named_regions(index.doc.text, index.doc.spans)
     places = [
-        p
+        one_sense(index.doc.text, p, regions, index.doc.spans)
         for i in group.sentences
         for p in index.spans(i, "place")
         if not _incidental(index, p) and not _whose(index, p)
@@ -727,14 +754,20 @@ def _pick_event_place(index: _Index, group: _Group) -> Span | None:
         return None  # at sea: a town named in a later sentence is somewhere else
     if not places:
         # The place is often set once for the scene ("off Norway", "In Sicily"), or the
-        # article's one locative country ("in Afghanistan") is all it says.
+        # article's one locative country ("in Afghanistan") is all it says. A scene
+        # sentence names its setting first ("the landings in Normandy ... dropped near
+        # Caen"): later names in it tell of other moves, not where the event was.
         first = group.sentences[0]
         for j in range(first - 1, -1, -1):
             if index.paragraph_of[j] != index.paragraph_of[first]:
                 break
-            near = [p for p in index.spans(j, "place") if not _incidental(index, p)]
+            near = [
+                one_sense(index.doc.text, p, regions, index.doc.spans)
+                for p in index.spans(j, "place")
+                if not _incidental(index, p)
+            ]
             if near:
-                return max(near, key=lambda p: p.start)
+                return min(near, key=lambda p: p.start)
         return _country_of_text(index)
     if not places:
         return None

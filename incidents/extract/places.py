@@ -24,7 +24,8 @@ from incidents.names import normalize_name
 from incidents.regions import Region, find_regions
 
 STAGE = "places"
-_WORD = r"[A-ZА-ЯІЇЄҐ][\w'’\-]*"
+# "al-Qaim", "Deir ez-Zor": an Arabic article written in lower case opens a name word.
+_WORD = r"(?:(?:al|el|ad|ar|as|ash|az|an|at|ez|ed|ul|ud)-)?[A-ZА-ЯІЇЄҐ][\w'’\-]*"
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
@@ -55,6 +56,17 @@ _STRONG = re.compile(
     r"\b(?:city|town|village|settlement|hamlet|[Bb]attle|[Ss]iege|[Ll]iberation)\s+of\s+"
     r"(?:the\s+)?$"
 )
+# A rank, title or nickname before a name makes it a person's ("Gen. Asif Malik",
+# "President Lincoln", "Thomas J. (Stonewall) Jackson"), whatever towns share the name.
+_PERSON_BEFORE = re.compile(
+    r"(?:\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Cpl|Pvt|Pfc|Spc|Adm|Brig|Cmdr|Mr|Mrs|Ms|Dr|Rev|Sen|Rep|"
+    r"Gov|Pte|Lance Cpl)\.?|\b(?:General|Colonel|Major|Captain|Lieutenant|Sergeant|Corporal|"
+    r"Private|Admiral|Commander|President|Minister|Secretary|Senator|Governor|Marshal|"
+    r"Field Marshal|spokesman|spokeswoman|Mister|Sir|Lord|Lady)|\b[A-Z][a-z]*\.?\s+\([A-Z][\w'’-]+\))"
+    r"[^\S\n]+$"
+)
+# "Thomas (Tom) Jackson", but not a dateline's "WASHINGTON (AP) On ..." or "(Reuters)".
+_NICKNAME_AFTER = re.compile(r"[^\S\n]+\((?!Reuters\))[A-Z][a-z][\w'’-]*\)[^\S\n]+[A-Z]")
 # "SDF", "ISIS": an acronym is an organisation, not a town (datelines are longer words).
 _ACRONYM = re.compile(r"[A-Z]{2,4}")
 _COMMA = re.compile(r",[^\S\n]+")
@@ -105,6 +117,8 @@ _EVENT_AFTER = re.compile(
     r"[ \-](?:War|Wars|Campaign|Crisis|Offensive|Uprising|Revolution|Massacre|Conference|"
     r"Treaty|Accords?|Agreement)\b"
 )
+# "the Iraq war's deadliest day", "the Vietnam War": a country naming its war.
+_WAR_AFTER = re.compile(r"[ \-](?:[Ww]ars?|[Cc]onflict)\b")
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
 
@@ -387,6 +401,44 @@ def _qualified(
     return None
 
 
+_REGION_WORD = re.compile(
+    r"[ \-](?:region|Region|oblast|Oblast|province|Province|krai|Krai|governorate|"
+    r"Governorate|State|state)$"
+)
+
+
+def named_regions(text: str, spans: Sequence[Span]) -> dict[str, Span]:
+    """The regions an article names outright ("Latakia Province", "Luhansk, an eastern
+    region"), by the name without its region word."""
+    regions: dict[str, Span] = {}
+    for span in spans:
+        if span.label == "place" and span.value.precision == "admin1":
+            head = _REGION_WORD.sub("", text[span.start : span.end])
+            regions.setdefault(normalize_name(head), span)
+    return regions
+
+
+def one_sense(text: str, span: Span, regions: dict[str, Span], spans: Sequence[Span]) -> Span:
+    """One name, one place per article: once the text calls a name a region, the bare name
+    elsewhere is that region, not its namesake town ("the air base in Latakia" after
+    "Syria's Latakia Province"), unless the article also says "the city of X" and so tells
+    them apart."""
+    if span.value.precision != "town":
+        return span
+    region = regions.get(normalize_name(_bare_name(text[span.start : span.end])))
+    if region is None or region.value.country != span.value.country:
+        return span
+    if any(
+        s.label == "place"
+        and s.value.precision == "town"
+        and s.value.gazetteer_id == span.value.gazetteer_id
+        and s.confidence >= 0.9
+        for s in spans
+    ):
+        return span
+    return Span(span.start, span.end, "place", region.value, STAGE, 0.7)
+
+
 @dataclass(frozen=True, slots=True)
 class UserPlace:
     """A place a user added, with every name it goes by."""
@@ -443,8 +495,8 @@ def make_find_places(
                 taken.append((m.start(), m.end()))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
-            if _CITY_AFTER.match(text, m.end()):
-                continue
+            if _CITY_AFTER.match(text, m.end()) or _WAR_AFTER.match(text, m.end()):
+                continue  # "Kuwait City" is a town; "the Iraq war" names a war, not a place
             if code and not _covered(m.start(), m.end(), taken):
                 mention = PlaceMention(m.group(), None, code, None, None, None, "country")
                 spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.6))
@@ -468,6 +520,10 @@ def make_find_places(
                 name = " ".join(words)
             if re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start]):
                 continue  # "Donald J. Taylor": a surname after an initial
+            if _PERSON_BEFORE.search(text, max(0, start - 40), start) or _NICKNAME_AFTER.match(
+                text, end
+            ):
+                continue  # "Gen. Asif Malik", "Thomas (Stonewall) Jackson": a person
             if (
                 _FEATURE.search(name)
                 or _UNIT_NAME.search(name)
@@ -505,6 +561,9 @@ def make_find_places(
                     found = _other_spelling(gazetteer, candidate, prior)
                 if not found and _CYRILLIC.search(candidate):
                     found = _nominative(gazetteer, candidate)
+                if not found and locative and not _CYRILLIC.search(candidate):
+                    # "in Qamishli" is Al Qāmishlī: English often drops the Arabic article.
+                    found = list(gazetteer.lookup(f"Al {candidate}", limit=3))
                 bare = _bare_region(candidate, found, prior, locative)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))

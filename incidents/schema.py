@@ -9,6 +9,7 @@ and ``incidents codes`` print, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import re
 from datetime import date, datetime
@@ -143,6 +144,13 @@ LongText = Annotated[str, AfterValidator(_clean_text), Field(max_length=_MAX_TEX
 Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
 
 
+@functools.cache
+def _derived_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """Names of a model's computed fields, asked once per class (every validation needs them;
+    pydantic's ``model_computed_fields`` is a descriptor call per access)."""
+    return frozenset(cls.model_computed_fields)
+
+
 class Model(BaseModel):
     """Base: strict about unknown keys, so a typo in a YAML file is an error, not a loss."""
 
@@ -158,8 +166,10 @@ class Model(BaseModel):
     @classmethod
     def _drop_derived(cls, data: Any) -> Any:
         # Derived fields appear in every dump; accepting them back keeps dumps loadable.
-        if isinstance(data, dict) and cls.model_computed_fields:
-            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        if isinstance(data, dict):
+            derived = _derived_fields(cls)
+            if derived and not derived.isdisjoint(data):
+                return {k: v for k, v in data.items() if k not in derived}
         return data
 
     @field_validator("*", mode="before")

@@ -94,34 +94,7 @@ def resolve_location(session: Session, location: Location) -> tuple[Location, Pl
         raise InputError(
             f"location.gazetteer_id: unknown place {gid}; add it with `incidents places add`"
         )
-    filled = location.model_dump()
-    for key, value in (
-        ("name", place.name),
-        ("country", place.country),
-        ("admin1", place.admin1),
-        ("admin2", place.admin2),
-        ("latitude", place.latitude),
-        ("longitude", place.longitude),
-    ):
-        if filled[key] is None and value is not None:
-            filled[key] = value
-    if (filled["latitude"] is None) != (filled["longitude"] is None):
-        filled["latitude"] = filled["longitude"] = None
-    if location.precision is LocationPrecision.UNKNOWN:
-        filled["precision"] = (
-            LocationPrecision.TOWN
-            if place.feature == "populated_place"
-            else LocationPrecision.EXACT_SITE
-        )
-    if (
-        filled["country"]
-        and filled["admin1"]
-        and not filled["admin1"].startswith(filled["country"])
-    ):
-        raise InputError(
-            f"location: country {filled['country']} disagrees with {gid} in {place.country}"
-        )
-    return Location.model_validate(filled), place
+    return repo.fill_location(location, place), place
 
 
 # --------------------------------------------------------------------------- incidents

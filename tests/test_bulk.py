@@ -22,9 +22,10 @@ from incidents import services
 from incidents.db import migrate
 from incidents.db.engine import make_engine
 from incidents.db.models import Base
+from incidents.exchange import importer
 from incidents.exchange.flat import write_csv
-from incidents.exchange.importer import import_file
-from incidents.schema import Incident, IncidentFilter, Source
+from incidents.exchange.importer import Action, import_file
+from incidents.schema import Incident, IncidentFilter, Location, LocationPrecision, Source
 from tests.conftest import ROOT, Invoke
 
 # Surrogate keys differ between write paths only in numbering; rows are compared by what
@@ -115,12 +116,43 @@ def _import_file(
             "claims": [c.model_copy(update={"source": "archived-1"}) for c in with_ids[4].claims],
         }
     )
+    # A gazetteer place no other row uses: first given a country it is not in (a conflict
+    # once the place is looked up, after the bulk writer queued it), then rightly.
+    used = {d.location.gazetteer_id for d in docs}
+    fresh = next(
+        p
+        for pool, _ in places.pools.values()
+        for p in pool
+        if p.gazetteer_id not in used and p.country != "FR"
+    )
+    elsewhere = with_ids[7].model_copy(
+        update={
+            "location": Location(gazetteer_id=fresh.gazetteer_id, country="FR"),
+            "id": f"FF-{with_ids[7].date.start.year}-8001",
+        }
+    )
+    rightly = with_ids[8].model_copy(
+        update={
+            "location": Location(name_as_written="there", gazetteer_id=fresh.gazetteer_id),
+            "id": f"FF-{with_ids[8].date.start.year}-8002",
+        }
+    )
+    # The same place as row 0 written another way: one lookup, its own spelling kept.
+    variant = with_ids[9].model_copy(
+        update={
+            "location": with_ids[0].location.model_copy(update={"name_as_written": "Variant"}),
+            "id": f"FF-{with_ids[9].date.start.year}-8003",
+        }
+    )
     rows = [
         *with_ids[:3],
         archived,
         fuller,
         docs[5],  # no id: matched by content, ORM path
         with_ids[0].model_copy(update={"title": "Same id again"}),  # conflict
+        elsewhere,
+        rightly,
+        variant,
         *with_ids[6:],
         docs[5],  # an exact repeat of an id-less row: unchanged
     ]
@@ -132,13 +164,18 @@ def _import_file(
     return path, rows
 
 
+@pytest.mark.parametrize("window", [7, importer.WINDOW])
 def test_fast_import_and_orm_import_store_identical_databases(
     db_url: str,
     other_db_url: str,
     tmp_path: Path,
     places: generate.Places,
     lexicon: list[tuple[str, str]],
+    window: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A small window spills outcomes and forgets cached ids between windows many times.
+    monkeypatch.setattr(importer, "WINDOW", window)
     path, rows = _import_file(tmp_path, places, lexicon)
     reports, dumps = [], []
     for url, fast in ((db_url, True), (other_db_url, False)):
@@ -153,7 +190,10 @@ def test_fast_import_and_orm_import_store_identical_databases(
         (o.action, o.id, o.reason) for o in orm_report.outcomes
     ]
     counts = fast_report.counts
-    assert counts["new"] == len(rows) - 2 and counts["conflict"] == 1 and counts["unchanged"] == 1
+    assert counts["new"] == len(rows) - 3 and counts["conflict"] == 2 and counts["unchanged"] == 1
+    assert counts == orm_report.counts
+    [misplaced] = [o for o in fast_report.outcomes if o.id and o.id.endswith("-8001")]
+    assert misplaced.action is Action.CONFLICT and "disagrees with" in (misplaced.reason or "")
     assert dumps[0]["incidents"] and dumps[0]["incident_history"]
     for table in dumps[0]:
         assert dumps[0][table] == dumps[1][table], table
@@ -177,6 +217,67 @@ def test_fast_import_is_all_or_nothing(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM sources")).scalar() == 0
+
+
+def test_fill_location_resolves_as_the_orm_path_does(engine: Engine) -> None:
+    """A place the bulk writer knows (read or queued) fills a location as the stored row does."""
+    from incidents.db import repository as repo
+    from incidents.db.bulk import KnownPlace
+    from incidents.db.engine import session_scope
+    from incidents.errors import InputError
+
+    kyiv = "geonames:703448"
+    variants = [
+        Location(gazetteer_id=kyiv),
+        Location(gazetteer_id=kyiv, name_as_written="Київ", precision="exact_site"),
+        Location(gazetteer_id=kyiv, name="Kiev", latitude=50.0, longitude=30.0),
+        Location(gazetteer_id=kyiv, country="UA", admin1="UA-30", admin2="Obolonskyi"),
+        Location(gazetteer_id=kyiv, admin1="UA-63"),  # a region of Ukraine, not Kyiv's
+        Location(gazetteer_id=kyiv, country="PL"),  # the place is not in Poland
+        Location(gazetteer_id=kyiv, country="UA", precision="admin1"),
+    ]
+    results: list[Location | str] = []
+    with session_scope(engine) as session:
+        for location in variants:
+            try:
+                expected: Location | str = services.resolve_location(session, location)[0]
+            except InputError as exc:
+                expected = str(exc)
+            row = repo.get_place(session, kyiv)
+            assert row is not None
+            place = KnownPlace(
+                row.id,
+                row.name,
+                row.country,
+                row.admin1,
+                row.admin2,
+                row.latitude,
+                row.longitude,
+                row.feature,
+            )
+            try:
+                got: Location | str = repo.fill_location(location, place)
+            except InputError as exc:
+                got = str(exc)
+            assert got == expected, location
+            results.append(got)
+    assert sum(isinstance(r, str) for r in results) == 1  # Poland: refused both ways
+    assert {r.precision for r in results if isinstance(r, Location)} >= {
+        LocationPrecision.TOWN,
+        LocationPrecision.EXACT_SITE,
+    }
+
+
+def test_created_history_equals_the_diff_against_nothing(
+    places: generate.Places, lexicon: list[tuple[str, str]]
+) -> None:
+    from incidents.db.bulk import created_changes
+
+    docs = _docs(places, lexicon, 200, seed=13)
+    docs[0] = docs[0].model_copy(update={"tags": [], "notes": None, "summary": "s"})
+    for doc in docs:
+        dump = services.history_dump(doc)
+        assert created_changes(dump) == services.diff_documents({}, dump)
 
 
 def _flat_both_ways(engine: Engine, flt: IncidentFilter) -> tuple[str, str]:

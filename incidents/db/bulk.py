@@ -14,6 +14,7 @@ stores it through the ORM instead, after flushing, and calls ``invalidate``.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from incidents.db import repository as repo
 from incidents.db.models import (
+    ActorAliasRow,
     Base,
     CasualtyRow,
     ClaimCauseRow,
@@ -35,15 +37,26 @@ from incidents.db.models import (
     IncidentRow,
     IncidentTagRow,
     IncidentWeaponRow,
+    PlaceNameRow,
     PlaceRow,
     SourceRow,
 )
-from incidents.schema import PUBLIC_ID_RE, ActorInvolvement, Incident, Location, Source
+from incidents.errors import InputError
+from incidents.names import normalize_name
+from incidents.schema import (
+    PUBLIC_ID_RE,
+    ActorInvolvement,
+    Incident,
+    Location,
+    Source,
+)
 
 # Parents before children, so foreign keys hold at every statement.
 _TABLES: tuple[Table, ...] = tuple(
     Base.metadata.tables[m.__tablename__]
     for m in (
+        PlaceRow,
+        PlaceNameRow,
         SourceRow,
         IncidentRow,
         IncidentCauseRow,
@@ -72,6 +85,8 @@ _SOURCE_FIELDS = (
 _IN_CHUNK = 500
 DEFAULT_BATCH = 2000
 _MAX_CACHED_SOURCES = 50_000
+# Resolved locations and actors kept per import; beyond this the cache starts over.
+_MAX_CACHED_LOOKUPS = 100_000
 
 
 def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -94,6 +109,23 @@ def _source_values(source: Source | SourceRow) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class KnownPlace:
+    """What resolving a location reads of a stored (or queued) place."""
+
+    id: int
+    name: str
+    country: str | None
+    admin1: str | None
+    admin2: str | None
+    latitude: float | None
+    longitude: float | None
+    feature: str
+
+
+_PLACE_COLUMNS = ("id", "name", "country", "admin1", "admin2", "latitude", "longitude", "feature")
+
+
 @dataclass
 class Prepared:
     """The rows of one new incident, keyed by table name; ids filled in by ``flush``."""
@@ -103,6 +135,8 @@ class Prepared:
     sources: list[dict[str, Any]]
     children: dict[str, list[dict[str, Any]]]
     claims: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]
+    # Gazetteer places this incident is the first to use: (place row, its spellings).
+    places: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,10 +149,14 @@ class BulkWriter:
     # The "create" history entry store_new writes; only synthetic data may go without.
     history: bool = True
     pending: list[Prepared] = field(default_factory=list)
-    _locations: dict[str, tuple[Location, PlaceRow | None, int | None]] = field(
+    _locations: dict[tuple[Any, ...], tuple[Location, PlaceRow | None, int | None]] = field(
         default_factory=dict
     )
     _actors: dict[tuple[str, str | None], int | None] = field(default_factory=dict)
+    # Places by gazetteer id: stored, or queued with a pending incident.
+    _places: dict[str, KnownPlace] = field(default_factory=dict)
+    _unstored_places: set[str] = field(default_factory=set)
+    _queued_places: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     _sources: dict[str, _KnownSource] = field(default_factory=dict)
     _source_keys: dict[str, set[str]] = field(default_factory=dict)
     _fetched: set[str] = field(default_factory=set)
@@ -146,6 +184,119 @@ class BulkWriter:
             self._stored_ids.update(found.scalars())
         keys = {k for i in incidents for s in i.sources for k in self._keys(s)}
         self._fetch_sources(sorted(keys - self._fetched))
+        self._fetch_actors([a for i in incidents for a in i.actors])
+        self._fetch_places({i.location.gazetteer_id for i in incidents} - {None})
+
+    def _fetch_places(self, gids: Iterable[str | None]) -> None:
+        """Read the stored places with these gazetteer ids, in a few queries."""
+        wanted = sorted(
+            g
+            for g in gids
+            if g is not None and g not in self._places and g not in self._unstored_places
+        )
+        conn = self.session.connection()
+        columns = [PlaceRow.__table__.c[name] for name in ("gazetteer_id", *_PLACE_COLUMNS)]
+        for chunk in _chunks(wanted):
+            for gid, *values in conn.execute(
+                select(*columns).where(PlaceRow.gazetteer_id.in_(chunk))
+            ):
+                self._places[gid] = KnownPlace(*values)
+        self._unstored_places.update(g for g in wanted if g not in self._places)
+
+    def _place(self, gid: str) -> KnownPlace:
+        """The place ``resolve_location`` would use; a new gazetteer place is queued.
+
+        Raises what ``resolve_location`` raises for an unknown id.
+        """
+        self._fetch_places([gid])
+        if gid in self._places:
+            return self._places[gid]
+        if not gid.startswith("geonames:"):
+            raise InputError(
+                f"location.gazetteer_id: unknown place {gid}; add it with `incidents places add`"
+            )
+        from incidents.gazetteer import default_gazetteer
+
+        gaz = default_gazetteer()
+        entry = gaz.get(gid)
+        if entry is None:
+            raise InputError(f"location.gazetteer_id: {gid} is not in the gazetteer")
+        # The rows repo.upsert_place writes for a new place, written with the batch.
+        [place_id] = self._allocate(self.session.connection(), "places", 1)
+        row = {
+            "id": place_id,
+            "gazetteer_id": gid,
+            "name": entry.name,
+            "country": entry.country,
+            "admin1": entry.admin1,
+            "admin2": None,
+            "latitude": entry.latitude,
+            "longitude": entry.longitude,
+            "feature": entry.feature,
+            "origin": "geonames",
+        }
+        keys: set[str] = set()
+        names = []
+        for spelling in (entry.name, *gaz.alternate_names(gid)):
+            key = normalize_name(spelling)
+            if key and key not in keys:
+                keys.add(key)
+                names.append({"place_id": place_id, "name": spelling[:500], "name_key": key[:500]})
+        self._queued_places.append((row, names))
+        place = KnownPlace(
+            place_id,
+            entry.name,
+            entry.country,
+            entry.admin1,
+            None,
+            entry.latitude,
+            entry.longitude,
+            entry.feature,
+        )
+        self._places[gid] = place
+        return place
+
+    def forget_ids(self) -> None:
+        """Drop the cache of stored public ids (between windows, with nothing pending).
+
+        ``is_stored`` looks ids up again, so memory stays bounded on a long import; the
+        ids written so far are in the database by then.
+        """
+        if not self.pending:
+            self._stored_ids.clear()
+            self._checked_ids.clear()
+        if len(self._locations) > _MAX_CACHED_LOOKUPS:
+            self._locations.clear()
+        if len(self._actors) > _MAX_CACHED_LOOKUPS:
+            self._actors.clear()
+
+    def _fetch_actors(self, involvements: Sequence[ActorInvolvement]) -> None:
+        """Resolve, in a few queries, the actors ``repo.actor_for`` would find.
+
+        A named actor that is not stored stays unresolved: ``prepare`` lets ``actor_for``
+        add it, inside a savepoint.
+        """
+        wanted: dict[tuple[str, str | None], str] = {}
+        for inv in involvements:
+            key = self._actor_key(inv)
+            if key not in self._actors and key not in wanted:
+                wanted[key] = normalize_name(inv.actor or inv.name_as_written)
+        if not wanted:
+            return
+        found: dict[str, int] = {}
+        conn = self.session.connection()
+        for chunk in _chunks(sorted(set(wanted.values()))):
+            rows = conn.execute(
+                select(ActorAliasRow.alias_key, ActorAliasRow.actor_id).where(
+                    ActorAliasRow.alias_key.in_(chunk)
+                )
+            )
+            found.update((row[0], row[1]) for row in rows)
+        for key, alias_key in wanted.items():
+            if alias_key in found:
+                self._actors[key] = found[alias_key]
+            elif not key[0]:
+                self._actors[key] = None  # words as written that name no known actor
 
     def is_stored(self, public_id: str) -> bool:
         """Whether an incident with this public id exists (after ``prefetch``)."""
@@ -203,8 +354,22 @@ class BulkWriter:
                 self._source_keys.setdefault(key, set()).add(known.ref)
                 self._fetched.add(key)
 
+    def _unqueue_places(self) -> None:
+        """Forget places queued for an incident that will not be written by this writer."""
+        for row, _names in self._queued_places:
+            self._places.pop(row["gazetteer_id"], None)
+        self._queued_places = []
+
+    def _forget_places(self) -> None:
+        # After a failed batch: its queued places were never written.
+        self._places.clear()
+        self._unstored_places.clear()
+        self._locations.clear()
+        self._queued_places = []
+
     def invalidate(self) -> None:
         """Forget cached state after writes made outside the writer (the ORM path)."""
+        self._unstored_places.clear()  # the ORM path may have stored one
         self._actors.clear()
         self._sources.clear()
         self._source_keys.clear()
@@ -216,18 +381,35 @@ class BulkWriter:
 
     # ----------------------------------------------------------------- resolution
 
+    @staticmethod
+    def _location_key(location: Location) -> tuple[Any, ...]:
+        # Resolving never reads or changes the name as written: variants that differ only
+        # there share one lookup.
+        return (
+            location.gazetteer_id,
+            location.name,
+            location.country,
+            location.admin1,
+            location.admin2,
+            location.latitude,
+            location.longitude,
+            location.precision,
+        )
+
     def _location(self, location: Location) -> tuple[Location, PlaceRow | None, int | None]:
-        key = location.model_dump_json()
+        if location.gazetteer_id is None:
+            return location, None, None  # what resolve_location returns, without a call
+        key = self._location_key(location)
         hit = self._locations.get(key)
         if hit is None:
-            from incidents.services import resolve_location
-
-            resolved, place = resolve_location(self.session, location)
+            place = self._place(location.gazetteer_id)
             # A detached stand-in: the search text needs only the place's name.
-            stand_in = PlaceRow(name=place.name) if place is not None else None
-            hit = (resolved, stand_in, place.id if place is not None else None)
+            hit = (repo.fill_location(location, place), PlaceRow(name=place.name), place.id)
             self._locations[key] = hit
-        return hit
+        resolved = hit[0]
+        if resolved.name_as_written != location.name_as_written:
+            resolved = resolved.model_copy(update={"name_as_written": location.name_as_written})
+        return resolved, hit[1], hit[2]
 
     @staticmethod
     def _actor_key(inv: ActorInvolvement) -> tuple[str, str | None]:
@@ -293,16 +475,15 @@ class BulkWriter:
 
     def prepare(self, incident: Incident) -> Prepared | None:
         """Rows for a new incident, or None if it must take the ORM path."""
-        from incidents.services import diff_documents, history_dump
+        from incidents.services import history_dump
 
         source_ids = self._match_sources(incident.sources)
         if source_ids is None:
             return None
-        cached = incident.location.model_dump_json() in self._locations and all(
-            self._actor_key(a) in self._actors for a in incident.actors
-        )
+        # Places are queued, not stored, while resolving; an actor may be stored.
+        cached = all(self._actor_key(a) in self._actors for a in incident.actors)
         try:
-            # Resolving may store a place or an actor: undone with the rest if it fails.
+            # Resolving may store an actor: undone with the rest if it fails.
             with nullcontext() if cached else self.session.begin_nested():
                 location, place, place_id = self._location(incident.location)
                 actor_ids = [self._actor_id(a) for a in incident.actors]
@@ -310,7 +491,9 @@ class BulkWriter:
             # The ORM path raises the same error inside its own savepoint and reports it.
             self._locations.clear()
             self._actors.clear()
+            self._unqueue_places()
             return None
+        queued, self._queued_places = self._queued_places, []
         incident = incident.model_copy(update={"location": location})
         public_id = self._public_id(incident)
         stamp = repo.now()
@@ -397,7 +580,7 @@ class BulkWriter:
                     "user": self.user,
                     "action": "create",
                     "reason": None,
-                    "changes": diff_documents({}, history_dump(incident)),
+                    "changes": created_changes(history_dump(incident)),
                 }
             ]
             if self.history
@@ -432,7 +615,7 @@ class BulkWriter:
             )
             for i, c in enumerate(incident.claims)
         ]
-        prepared = Prepared(public_id, row, new_sources, children, claims)
+        prepared = Prepared(public_id, row, new_sources, children, claims, queued)
         self._stored_ids.add(public_id)
         self._checked_ids.add(public_id)
         return prepared
@@ -475,6 +658,7 @@ class BulkWriter:
         except BaseException:
             self.pending = batch
             self.invalidate()
+            self._forget_places()
             raise
         if len(self._sources) > _MAX_CACHED_SOURCES:
             # Bounded memory: forgotten sources are looked up again (by key, per window).
@@ -489,6 +673,10 @@ class BulkWriter:
 
     def _write(self, conn: Connection, batch: list[Prepared]) -> None:
         rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _TABLES}
+        for prepared in batch:
+            for place, names in prepared.places:
+                rows["places"].append(place)
+                rows["place_names"] += names
         source_rows = [s for p in batch for s in p.sources]
         source_ids = dict(
             zip(
@@ -535,16 +723,24 @@ class BulkWriter:
         if self.dialect != "postgresql":
             # The column types' own bind processors (dates, JSON) as Core would apply them,
             # then one driver-level executemany: Core's per-row bookkeeping costs more.
-            processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+            processors = [
+                (i, p)
+                for i, c in enumerate(columns)
+                if (p := table.c[c].type.bind_processor(conn.dialect)) is not None
+            ]
             marks = ", ".join("?" for _ in columns)
             names = ", ".join(f'"{c}"' for c in columns)
-            values = [
-                tuple(
-                    row[c] if p is None or row[c] is None else p(row[c])
-                    for c, p in zip(columns, processors, strict=True)
-                )
-                for row in rows
-            ]
+            take = operator.itemgetter(*columns)
+            values: list[tuple[Any, ...]] = []
+            for row in rows:
+                value = take(row) if len(columns) > 1 else (row[columns[0]],)
+                if processors:
+                    cells = list(value)
+                    for i, process in processors:
+                        if cells[i] is not None:
+                            cells[i] = process(cells[i])
+                    value = tuple(cells)
+                values.append(value)
             conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
             return
         # COPY takes every column in a fixed order; JSON goes as text, None as NULL.
@@ -560,6 +756,15 @@ class BulkWriter:
                         for c in columns
                     ]
                 )
+
+
+def created_changes(dump: dict[str, Any]) -> dict[str, Any]:
+    """``services.diff_documents({}, dump)``: each field set, as ``[None, value]``.
+
+    Compared with nothing, every field that is not None differs as a whole, so the
+    recursive diff is not needed (``tests/test_bulk.py`` checks the two agree).
+    """
+    return {key: [None, value] for key, value in dump.items() if value is not None}
 
 
 def _json(value: Any) -> str:

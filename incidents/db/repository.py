@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,7 +44,7 @@ from incidents.db.models import (
     PlaceRow,
     SourceRow,
 )
-from incidents.errors import ConflictError, NotFoundError, UnknownPlaceError
+from incidents.errors import ConflictError, InputError, NotFoundError, UnknownPlaceError
 from incidents.geo import EARTH_RADIUS_KM
 from incidents.names import normalize_name
 from incidents.schema import (
@@ -55,6 +55,8 @@ from incidents.schema import (
     Incident,
     IncidentFilter,
     IncidentRecord,
+    Location,
+    LocationPrecision,
     Source,
 )
 
@@ -130,6 +132,62 @@ def list_places(session: Session, *, origin: str | None = None) -> list[PlaceRow
     if origin:
         query = query.where(PlaceRow.origin == origin)
     return list(session.scalars(query))
+
+
+class PlaceLike(Protocol):
+    """What filling a location reads of a place: a stored row or one the bulk writer queued."""
+
+    # Read-only properties: a frozen dataclass satisfies them as well as an ORM row.
+    @property
+    def name(self) -> str: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def admin1(self) -> str | None: ...
+    @property
+    def admin2(self) -> str | None: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+    @property
+    def feature(self) -> str: ...
+
+
+def fill_location(location: Location, place: PlaceLike) -> Location:
+    """``location`` completed from its gazetteer place, never overriding what the user gave.
+
+    A country that disagrees with the place's region is an InputError.
+    """
+    filled = location.model_dump()
+    for key, value in (
+        ("name", place.name),
+        ("country", place.country),
+        ("admin1", place.admin1),
+        ("admin2", place.admin2),
+        ("latitude", place.latitude),
+        ("longitude", place.longitude),
+    ):
+        if filled[key] is None and value is not None:
+            filled[key] = value
+    if (filled["latitude"] is None) != (filled["longitude"] is None):
+        filled["latitude"] = filled["longitude"] = None
+    if location.precision is LocationPrecision.UNKNOWN:
+        filled["precision"] = (
+            LocationPrecision.TOWN
+            if place.feature == "populated_place"
+            else LocationPrecision.EXACT_SITE
+        )
+    if (
+        filled["country"]
+        and filled["admin1"]
+        and not filled["admin1"].startswith(filled["country"])
+    ):
+        raise InputError(
+            f"location: country {filled['country']} disagrees with "
+            f"{location.gazetteer_id} in {place.country}"
+        )
+    return Location.model_validate(filled)
 
 
 # --------------------------------------------------------------------------- actors

@@ -27,13 +27,22 @@ import importlib
 import itertools
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    ValidationError,
+    computed_field,
+    field_serializer,
+)
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -105,20 +114,109 @@ class ImportOutcome(BaseModel):
     reason: str | None = None
 
 
+class OutcomeLog:
+    """Every row's outcome in row order, without holding one object per row.
+
+    The newest outcomes (the current window, which a failed batch may still rewrite) stay
+    in memory; ``spill`` moves them to an unnamed temporary file, one JSON array per line,
+    which iteration reads back. Counts per action are kept as outcomes arrive.
+    """
+
+    def __init__(self) -> None:
+        self._recent: list[ImportOutcome] = []
+        self._spilled = 0
+        # Binary, so that a read position is a byte count (text files cannot tell() while
+        # reading lines).
+        self._file: IO[bytes] | None = None
+        self.counts: dict[str, int] = dict.fromkeys((a.value for a in Action), 0)
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._recent)
+
+    def append(self, outcome: ImportOutcome) -> None:
+        """Add the next row's outcome."""
+        self._recent.append(outcome)
+        self.counts[outcome.action.value] += 1
+
+    def __setitem__(self, index: int, outcome: ImportOutcome) -> None:
+        """Replace an outcome not yet spilled (``index`` counts from the first row)."""
+        if index < self._spilled:
+            raise IndexError(f"outcome {index} is already spilled")
+        old = self._recent[index - self._spilled]
+        self.counts[old.action.value] -= 1
+        self.counts[outcome.action.value] += 1
+        self._recent[index - self._spilled] = outcome
+
+    def spill(self) -> None:
+        """Move the outcomes in memory to the temporary file."""
+        if not self._recent:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+b")
+        self._file.seek(0, 2)
+        self._file.writelines(
+            (
+                json.dumps([o.row, o.where, o.action.value, o.id, o.changes, o.reason]) + "\n"
+            ).encode()
+            for o in self._recent
+        )
+        self._spilled += len(self._recent)
+        self._recent = []
+
+    def __iter__(self) -> Iterator[ImportOutcome]:
+        if self._file is not None:
+            self._file.flush()
+            offset = 0
+            while True:
+                self._file.seek(offset)
+                lines = self._file.readlines(1 << 20)
+                if not lines:
+                    break
+                offset += sum(len(line) for line in lines)
+                for line in lines:
+                    row, where, action, public_id, changes, reason = json.loads(line)
+                    yield ImportOutcome.model_construct(
+                        row=row,
+                        where=where,
+                        action=Action(action),
+                        id=public_id,
+                        changes=changes,
+                        reason=reason,
+                    )
+        yield from list(self._recent)
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class ImportReport(BaseModel):
-    """What an import did, or with ``dry_run`` would do."""
+    """What an import did, or with ``dry_run`` would do.
+
+    ``outcomes`` iterates every row's outcome in row order from a temporary file (see
+    ``OutcomeLog``); in JSON it is a list, written as it is read.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     file: str
     format: ImportFormat
     dry_run: bool
     rejects: str | None = Field(None, description="the rejects file written, if any")
-    outcomes: list[ImportOutcome] = Field(default_factory=list)
+    outcomes: OutcomeLog = Field(default_factory=OutcomeLog)
+
+    @field_serializer("outcomes")
+    def _outcomes(self, outcomes: OutcomeLog, info: SerializationInfo) -> Any:
+        # A generator keeps JSON output from building one object per row first.
+        return (o for o in outcomes) if info.mode_is_json() else list(outcomes)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def counts(self) -> dict[str, int]:
         """How many rows ended in each action."""
-        return {a.value: sum(o.action is a for o in self.outcomes) for a in Action}
+        return dict(self.outcomes.counts)
 
 
 @dataclass
@@ -647,13 +745,68 @@ def _windows(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield window
 
 
+class _Rejects:
+    """Rejected rows with their reasons, in row order, waiting in a temporary file.
+
+    Rows of one window may be rejected out of order (a failed batch reports its rows after
+    the invalid rows read with them), so each window is sorted before it is spilled.
+    """
+
+    def __init__(self) -> None:
+        self._window: list[tuple[Incoming, str]] = []
+        self._file: IO[str] | None = None
+        self.columns: list[str] | None = None
+
+    def add(self, item: Incoming, reason: str) -> None:
+        """Reject one row."""
+        self._window.append((item, reason))
+
+    def spill(self) -> None:
+        """Write the window's rejects, in row order, to the temporary file."""
+        if not self._window:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        if self.columns is None and isinstance(self._window[0][0].raw, dict):
+            self.columns = list(self._window[0][0].raw)
+        self._file.seek(0, 2)
+        for item, reason in sorted(self._window, key=lambda r: r[0].row):
+            self._file.write(json.dumps([item.row, item.where, item.raw, reason]) + "\n")
+        self._window = []
+
+    def __bool__(self) -> bool:
+        return bool(self._window) or self._file is not None
+
+    def __iter__(self) -> Iterator[tuple[int, str, str | dict[str, str], str]]:
+        self.spill()
+        if self._file is None:
+            return
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            row, where, raw, reason = json.loads(line)
+            yield row, where, raw, reason
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 @dataclass
 class Applied:
-    """What ``apply_items`` did: one outcome per row, and the rows to reject with reasons."""
+    """What ``apply_items`` did: every row's outcome, and the rejected rows with reasons.
 
-    outcomes: list[ImportOutcome] = field(default_factory=list)
-    rejected: list[tuple[Incoming, str]] = field(default_factory=list)
-    invalid: list[Incoming] = field(default_factory=list)
+    Memory does not grow with the file: outcomes and rejects wait in temporary files;
+    of the invalid rows only the first is kept (for the error) and their number.
+    """
+
+    outcomes: OutcomeLog = field(default_factory=OutcomeLog)
+    # Kept only with ``skip_invalid``: otherwise a reject aborts the import.
+    rejects: _Rejects | None = None
+    invalid: int = 0
+    first_invalid: Incoming | None = None
     conflict: str | None = None
 
     def record(
@@ -665,9 +818,25 @@ class Applied:
         else:
             self.outcomes[index] = outcome
         if outcome.action is Action.CONFLICT:
-            self.rejected.append((item, outcome.reason or ""))
+            if self.rejects is not None:
+                self.rejects.add(item, outcome.reason or "")
             if self.conflict is None:
                 self.conflict = f"{name}: {item.where}: {outcome.reason}"
+
+    def record_invalid(self, item: Incoming) -> None:
+        """Count an invalid row, report it and reject it."""
+        self.invalid += 1
+        if self.first_invalid is None:
+            self.first_invalid = item
+        self.outcomes.append(_invalid_outcome(item))
+        if self.rejects is not None:
+            self.rejects.add(item, str(item.parsed))
+
+    def end_window(self) -> None:
+        """The window's rows are final: move their outcomes and rejects out of memory."""
+        self.outcomes.spill()
+        if self.rejects is not None:
+            self.rejects.spill()
 
 
 class _Batch:
@@ -740,7 +909,9 @@ def apply_items(
     and the rest is only read, to report invalid rows before conflicts, as a full read
     first would.
     """
-    applied = Applied()
+    applied = Applied(rejects=_Rejects() if skip_invalid else None)
+    # Ids imported so far, for the duplicate-id conflict: the one structure that grows
+    # with the file (about 150 bytes per row; MAX_IMPORT_ROWS bounds it).
     seen: dict[str, str] = {}
     try:
         with write_scope(engine) as session:
@@ -748,14 +919,13 @@ def apply_items(
             for window in _windows(track(items, label="importing", total=None), WINDOW):
                 stopped = bool(applied.invalid or applied.conflict) and not skip_invalid
                 if batch is not None and not stopped:
+                    batch.writer.forget_ids()
                     batch.writer.prefetch(
                         [i.parsed for i in window if not isinstance(i.parsed, RowError)]
                     )
                 for item in window:
                     if isinstance(item.parsed, RowError):
-                        applied.invalid.append(item)
-                        applied.outcomes.append(_invalid_outcome(item))
-                        applied.rejected.append((item, str(item.parsed)))
+                        applied.record_invalid(item)
                         continue
                     if not skip_invalid and (applied.invalid or applied.conflict is not None):
                         continue  # nothing will be written; read on to report invalid rows
@@ -774,8 +944,9 @@ def apply_items(
                         batch.writer.invalidate()
                 if batch is not None:
                     batch.flush(seen, applied, name)
-            if applied.invalid and not skip_invalid:
-                first, more = applied.invalid[0], len(applied.invalid) - 1
+                applied.end_window()
+            if applied.first_invalid is not None and not skip_invalid:
+                first, more = applied.first_invalid, applied.invalid - 1
                 extra = f" (and {more} more invalid)" if more else ""
                 raise ValidationFailed(
                     f"{name}: {first.where}: {first.parsed}{extra}; nothing imported"
@@ -786,6 +957,11 @@ def apply_items(
                 raise _DryRun
     except _DryRun:
         pass
+    except BaseException:
+        applied.outcomes.close()
+        if applied.rejects is not None:
+            applied.rejects.close()
+        raise
     return applied
 
 
@@ -799,23 +975,32 @@ def default_rejects_path(path: Path, fmt: ImportFormat) -> Path:
     )
 
 
-def write_rejects(path: Path, rejected: Sequence[tuple[Incoming, str]]) -> None:
-    """The rejected lines or rows with their reasons, in the input's own format."""
+def write_rejects(
+    path: Path,
+    rejected: Iterable[tuple[int, str, str | dict[str, str], str]],
+    columns: Sequence[str] | None = None,
+) -> None:
+    """The rejected lines or rows (``(row, where, raw, reason)``) in the input's own format.
+
+    ``columns``: the CSV header of a CSV input (None for JSONL).
+    """
     with path.open("w", encoding="utf-8", newline="") as fh:
-        if rejected and isinstance(rejected[0][0].raw, dict):
-            columns = [*rejected[0][0].raw, f"{REJECT_PREFIX}where", f"{REJECT_PREFIX}reason"]
+        if columns is not None:
             writer = csv.DictWriter(
-                fh, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
+                fh,
+                fieldnames=[*columns, f"{REJECT_PREFIX}where", f"{REJECT_PREFIX}reason"],
+                lineterminator="\r\n",
+                extrasaction="ignore",
             )
             writer.writeheader()
-            for item, reason in rejected:
-                raw = item.raw if isinstance(item.raw, dict) else {}
+            for _row, where, raw, reason in rejected:
+                cells = raw if isinstance(raw, dict) else {}
                 writer.writerow(
-                    {**raw, f"{REJECT_PREFIX}where": item.where, f"{REJECT_PREFIX}reason": reason}
+                    {**cells, f"{REJECT_PREFIX}where": where, f"{REJECT_PREFIX}reason": reason}
                 )
             return
-        for item, reason in rejected:
-            entry = {"line": item.row, "reason": reason, "input": item.raw}
+        for row, _where, raw, reason in rejected:
+            entry = {"line": row, "reason": reason, "input": raw}
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
@@ -858,9 +1043,10 @@ def import_file(
         fast=fast,
     )
     report = ImportReport(file=str(path), format=fmt, dry_run=dry_run, outcomes=applied.outcomes)
-    rejected = sorted(applied.rejected, key=lambda r: r[0].row)
-    if rejected and not dry_run:
-        target = rejects or default_rejects_path(path, fmt)
-        write_rejects(target, rejected)
-        report.rejects = str(target)
+    if applied.rejects is not None:
+        if applied.rejects and not dry_run:
+            target = rejects or default_rejects_path(path, fmt)
+            write_rejects(target, applied.rejects, applied.rejects.columns)
+            report.rejects = str(target)
+        applied.rejects.close()
     return report

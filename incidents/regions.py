@@ -122,17 +122,21 @@ def _generated_forms(alias: str) -> Iterable[str]:
 _INDEX_FORMAT = "1"
 
 
-def _index_inputs() -> list[str | bytes]:
-    """Everything the index is built from: a change to any of them names a new cache file."""
+@functools.cache
+def _index_inputs() -> tuple[str | bytes, ...]:
+    """Everything the index is built from: a change to any of them names a new cache file.
+
+    Read once per process: both cached tables are keyed by it.
+    """
     locales = [f"locales/{lang}/LC_MESSAGES/iso3166-2.mo" for lang in TRANSLATION_LANGUAGES]
     sources = [resources.files("incidents").joinpath(m).read_bytes() for m in _BUILT_BY]
-    return [
+    return (
         _INDEX_FORMAT,
         package_file_stamp("pycountry", "databases/iso3166-2.json", *locales),
         package_file_stamp("anyascii", "__init__.py"),
         _read_data("admin1_aliases.yaml"),
         *sources,
-    ]
+    )
 
 
 # The modules whose code decides the index's content (build logic, name normalisation).

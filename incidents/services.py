@@ -72,13 +72,8 @@ def resolve_location(session: Session, location: Location) -> tuple[Location, Pl
     if gid is None:
         return location, None
     place = repo.get_place(session, gid)
-    if place is None and gid.startswith("geonames:"):
-        from incidents.gazetteer import default_gazetteer
-
-        gaz = default_gazetteer()
-        entry = gaz.get(gid)
-        if entry is None:
-            raise InputError(f"location.gazetteer_id: {gid} is not in the gazetteer")
+    if place is None:
+        entry, spellings = repo.gazetteer_entry(gid)
         place = repo.upsert_place(
             session,
             gazetteer_id=gid,
@@ -87,12 +82,8 @@ def resolve_location(session: Session, location: Location) -> tuple[Location, Pl
             admin1=entry.admin1,
             latitude=entry.latitude,
             longitude=entry.longitude,
-            names=gaz.alternate_names(gid),
+            names=spellings,
             feature=entry.feature,
-        )
-    if place is None:
-        raise InputError(
-            f"location.gazetteer_id: unknown place {gid}; add it with `incidents places add`"
         )
     return repo.fill_location(location, place), place
 

@@ -168,10 +168,20 @@ def test_unwritable_cache_directory_is_not_an_error(
     assert derived.cached_json("t", ["x"], _pair, dump=_same, load=_same) == [1, 2]
 
 
-def test_package_file_stamp_changes_with_the_file(tmp_path: Path) -> None:
-    stamp = derived.package_file_stamp("pycountry", "databases/iso3166-2.json")
-    assert "iso3166-2.json:" in stamp and "missing" not in stamp
-    assert "missing" in derived.package_file_stamp("pycountry", "databases/nope.json")
+def test_package_file_stamp_changes_with_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = tmp_path / "stamped_pkg"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    data = package / "data" / "table.json"
+    data.write_text("[1]", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = derived.package_file_stamp("stamped_pkg", "data/table.json")
+    assert "missing" not in before
+    data.write_text("[1, 2]", encoding="utf-8")  # an upgrade replaces the data file
+    assert derived.package_file_stamp("stamped_pkg", "data/table.json") != before
+    assert "missing" in derived.package_file_stamp("stamped_pkg", "data/nope.json")
     assert derived.package_file_stamp("no_such_package_x") == "no_such_package_x:missing"
 
 

@@ -41,7 +41,6 @@ from incidents.db.models import (
     PlaceRow,
     SourceRow,
 )
-from incidents.errors import InputError
 from incidents.names import normalize_name
 from incidents.schema import (
     PUBLIC_ID_RE,
@@ -211,16 +210,7 @@ class BulkWriter:
         self._fetch_places([gid])
         if gid in self._places:
             return self._places[gid]
-        if not gid.startswith("geonames:"):
-            raise InputError(
-                f"location.gazetteer_id: unknown place {gid}; add it with `incidents places add`"
-            )
-        from incidents.gazetteer import default_gazetteer
-
-        gaz = default_gazetteer()
-        entry = gaz.get(gid)
-        if entry is None:
-            raise InputError(f"location.gazetteer_id: {gid} is not in the gazetteer")
+        entry, spellings = repo.gazetteer_entry(gid)
         # The rows repo.upsert_place writes for a new place, written with the batch.
         [place_id] = self._allocate(self.session.connection(), "places", 1)
         row = {
@@ -235,13 +225,7 @@ class BulkWriter:
             "feature": entry.feature,
             "origin": "geonames",
         }
-        keys: set[str] = set()
-        names = []
-        for spelling in (entry.name, *gaz.alternate_names(gid)):
-            key = normalize_name(spelling)
-            if key and key not in keys:
-                keys.add(key)
-                names.append({"place_id": place_id, "name": spelling[:500], "name_key": key[:500]})
+        names = repo.place_name_rows(place_id, (entry.name, *spellings))
         self._queued_places.append((row, names))
         place = KnownPlace(
             place_id,

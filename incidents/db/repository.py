@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -60,6 +60,9 @@ from incidents.schema import (
     Source,
 )
 
+if TYPE_CHECKING:
+    from incidents.gazetteer import GazetteerPlace
+
 
 def now() -> datetime:
     """The current time, timezone-aware (UTC)."""
@@ -102,17 +105,45 @@ def upsert_place(
     keys = set(
         session.scalars(select(PlaceNameRow.name_key).where(PlaceNameRow.place_id == row.id))
     )
-    spellings = []
-    for spelling in (name, *names):
-        key = normalize_name(spelling)
-        if key and key not in keys:
-            keys.add(key)
-            spellings.append({"place_id": row.id, "name": spelling[:500], "name_key": key[:500]})
+    spellings = place_name_rows(row.id, (name, *names), known=keys)
     if spellings:
         # One executemany: a city has hundreds of spellings, too many for the unit of work.
         session.execute(insert(PlaceNameRow), spellings)
         session.expire(row, ["names"])
     return row
+
+
+def place_name_rows(
+    place_id: int, spellings: Iterable[str], *, known: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """``place_names`` rows for the spellings whose matching key is new (``known`` grows)."""
+    keys = set() if known is None else known
+    rows = []
+    for spelling in spellings:
+        key = normalize_name(spelling)
+        if key and key not in keys:
+            keys.add(key)
+            rows.append({"place_id": place_id, "name": spelling[:500], "name_key": key[:500]})
+    return rows
+
+
+def gazetteer_entry(gazetteer_id: str) -> tuple[GazetteerPlace, list[str]]:
+    """A place not stored yet: its offline gazetteer entry and spellings.
+
+    InputError (naming the field) for an id the gazetteer lacks or a non-GeoNames id.
+    """
+    if not gazetteer_id.startswith("geonames:"):
+        raise InputError(
+            f"location.gazetteer_id: unknown place {gazetteer_id}; "
+            "add it with `incidents places add`"
+        )
+    from incidents.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    entry = gaz.get(gazetteer_id)
+    if entry is None:
+        raise InputError(f"location.gazetteer_id: {gazetteer_id} is not in the gazetteer")
+    return entry, gaz.alternate_names(gazetteer_id)
 
 
 def get_place(session: Session, gazetteer_id: str) -> PlaceRow | None:

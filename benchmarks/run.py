@@ -3,7 +3,8 @@
 Usage:
     python benchmarks/run.py --db /tmp/scale/bench.db [--size N --generate]
         [--postgres postgresql://postgres@127.0.0.1:5432/bench_scale] [--workdir DIR]
-        [--only list,export,import,startup,extract] [--json results.json]
+        [--only list,export,import,startup,extract] [--import-on sqlite,postgres]
+        [--json results.json]
 
 Each line times our command and the baseline in the same run, as separate processes under
 ``/usr/bin/time`` (wall time and peak RSS of the process), and prints the ratio. Queries
@@ -183,18 +184,27 @@ def bench_export(db: str, pg: str | None, work: Path) -> list[Result]:
     return results
 
 
-def bench_import(db: str, pg: str | None, work: Path, rows: int) -> list[Result]:
+def bench_import(db: str, pg: str | None, work: Path, rows: int, engines: set[str]) -> list[Result]:
     """Item 3: ``rows`` exported incidents into a fresh database.
 
     The export is JSON Lines, the lossless format. The baselines load the very same file,
-    one line per row, into a one-column table.
+    one line per row, into a one-column table. ``engines`` picks SQLite, PostgreSQL or
+    both: at a million rows each engine's import is half an hour or more.
     """
     part = work / "import.jsonl"
     flt = ["--limit", str(rows), "--sort", "id"]
     timed(incidents(db, "export", "--format", "jsonl", *flt, "-o", str(part)))
     with part.open(encoding="utf-8") as fh:
         n_rows = sum(1 for _ in fh)
-    results = []
+    results: list[Result] = []
+    if "sqlite" in engines:
+        results.append(_import_sqlite(part, n_rows, work))
+    if pg and "postgres" in engines:
+        results.append(_import_postgres(part, n_rows, pg, work))
+    return results
+
+
+def _import_sqlite(part: Path, n_rows: int, work: Path) -> Result:
     target = work / "imported.db"
     base_db = work / "sqlite_import.db"
     for f in (target, base_db):
@@ -207,33 +217,30 @@ def bench_import(db: str, pg: str | None, work: Path, rows: int) -> list[Result]
     script = work / "sqlite_import.sql"
     script.write_text("CREATE TABLE docs (doc TEXT);\n" + load, encoding="utf-8")
     base = timed(["sqlite3", str(base_db)], stdin=script)
-    results.append(
-        Result(
-            f"import of {n_rows:,} exported incidents, JSONL (SQLite)",
-            ours,
-            base,
-            note=f"{n_rows / ours.seconds:,.0f} incidents/s; sqlite3 .import of the lines",
-        )
+    return Result(
+        f"import of {n_rows:,} exported incidents, JSONL (SQLite)",
+        ours,
+        base,
+        note=f"{n_rows / ours.seconds:,.0f} incidents/s; sqlite3 .import of the lines",
     )
-    if pg:
-        fresh = _fresh_pg(pg, "bench_import")
-        subprocess.run(incidents(fresh, "init"), check=True, capture_output=True)
-        ours = timed(incidents(fresh, "import", str(part)), stdout=work / "import_report_pg.txt")
-        subprocess.run(
-            ["psql", "-X", "-q", _libpq(fresh), "-c", "CREATE TABLE docs (doc text)"], check=True
-        )
-        # CSV with quote and delimiter bytes JSON never holds: each line is one value, verbatim.
-        copy = f"\\copy docs FROM '{part}' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-        base = timed(["psql", "-X", "-q", _libpq(fresh), "-c", copy])
-        results.append(
-            Result(
-                f"import of {n_rows:,} exported incidents, JSONL (PostgreSQL, COPY)",
-                ours,
-                base,
-                note=f"{n_rows / ours.seconds:,.0f} incidents/s; psql \\copy of the lines",
-            )
-        )
-    return results
+
+
+def _import_postgres(part: Path, n_rows: int, pg: str, work: Path) -> Result:
+    fresh = _fresh_pg(pg, "bench_import")
+    subprocess.run(incidents(fresh, "init"), check=True, capture_output=True)
+    ours = timed(incidents(fresh, "import", str(part)), stdout=work / "import_report_pg.txt")
+    subprocess.run(
+        ["psql", "-X", "-q", _libpq(fresh), "-c", "CREATE TABLE docs (doc text)"], check=True
+    )
+    # CSV with quote and delimiter bytes JSON never holds: each line is one value, verbatim.
+    copy = f"\\copy docs FROM '{part}' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+    base = timed(["psql", "-X", "-q", _libpq(fresh), "-c", copy])
+    return Result(
+        f"import of {n_rows:,} exported incidents, JSONL (PostgreSQL, COPY)",
+        ours,
+        base,
+        note=f"{n_rows / ours.seconds:,.0f} incidents/s; psql \\copy of the lines",
+    )
 
 
 def _header(path: Path) -> list[str]:
@@ -343,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--import-rows", type=int, default=IMPORT_ROWS, help="rows exported, then imported"
     )
+    parser.add_argument(
+        "--import-on", default="sqlite,postgres", help="engines the import benchmark loads"
+    )
     args = parser.parse_args(argv)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -360,7 +370,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("list", lambda: bench_list(args.db, args.postgres, work)),
         ("export", lambda: bench_export(args.db, args.postgres, work)),
-        ("import", lambda: bench_import(args.db, args.postgres, work, args.import_rows)),
+        (
+            "import",
+            lambda: bench_import(
+                args.db, args.postgres, work, args.import_rows, set(args.import_on.split(","))
+            ),
+        ),
         ("startup", lambda: bench_startup(args.db, work)),
         ("extract", lambda: bench_extract(work)),
     ]

@@ -114,20 +114,58 @@ class ImportOutcome(BaseModel):
     reason: str | None = None
 
 
+class _Spool:
+    """JSON arrays, one per line, in an unnamed temporary file that is read back in order."""
+
+    def __init__(self) -> None:
+        # Binary, so that a read position is a byte count (text files cannot tell() while
+        # reading lines).
+        self._file: IO[bytes] | None = None
+
+    def __bool__(self) -> bool:
+        return self._file is not None
+
+    def write(self, rows: Iterable[list[Any]]) -> None:
+        """Append rows after those already written."""
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+b")
+        self._file.seek(0, 2)
+        self._file.writelines((json.dumps(row) + "\n").encode() for row in rows)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        if self._file is None:
+            return
+        self._file.flush()
+        offset = 0
+        while True:
+            # Seek before each chunk: a write between chunks moves the position to the end.
+            self._file.seek(offset)
+            lines = self._file.readlines(1 << 20)
+            if not lines:
+                break
+            offset += sum(len(line) for line in lines)
+            for line in lines:
+                yield json.loads(line)
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class OutcomeLog:
     """Every row's outcome in row order, without holding one object per row.
 
     The newest outcomes (the current window, which a failed batch may still rewrite) stay
-    in memory; ``spill`` moves them to an unnamed temporary file, one JSON array per line,
-    which iteration reads back. Counts per action are kept as outcomes arrive.
+    in memory; ``spill`` moves them to a temporary file, which iteration reads back.
+    Counts per action are kept as outcomes arrive.
     """
 
     def __init__(self) -> None:
         self._recent: list[ImportOutcome] = []
         self._spilled = 0
-        # Binary, so that a read position is a byte count (text files cannot tell() while
-        # reading lines).
-        self._file: IO[bytes] | None = None
+        self._spool = _Spool()
         self.counts: dict[str, int] = dict.fromkeys((a.value for a in Action), 0)
 
     def __len__(self) -> int:
@@ -151,45 +189,27 @@ class OutcomeLog:
         """Move the outcomes in memory to the temporary file."""
         if not self._recent:
             return
-        if self._file is None:
-            self._file = tempfile.TemporaryFile("w+b")
-        self._file.seek(0, 2)
-        self._file.writelines(
-            (
-                json.dumps([o.row, o.where, o.action.value, o.id, o.changes, o.reason]) + "\n"
-            ).encode()
-            for o in self._recent
+        self._spool.write(
+            [o.row, o.where, o.action.value, o.id, o.changes, o.reason] for o in self._recent
         )
         self._spilled += len(self._recent)
         self._recent = []
 
     def __iter__(self) -> Iterator[ImportOutcome]:
-        if self._file is not None:
-            self._file.flush()
-            offset = 0
-            while True:
-                self._file.seek(offset)
-                lines = self._file.readlines(1 << 20)
-                if not lines:
-                    break
-                offset += sum(len(line) for line in lines)
-                for line in lines:
-                    row, where, action, public_id, changes, reason = json.loads(line)
-                    yield ImportOutcome.model_construct(
-                        row=row,
-                        where=where,
-                        action=Action(action),
-                        id=public_id,
-                        changes=changes,
-                        reason=reason,
-                    )
+        for row, where, action, public_id, changes, reason in self._spool:
+            yield ImportOutcome.model_construct(
+                row=row,
+                where=where,
+                action=Action(action),
+                id=public_id,
+                changes=changes,
+                reason=reason,
+            )
         yield from list(self._recent)
 
     def close(self) -> None:
         """Delete the temporary file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._spool.close()
 
 
 class ImportReport(BaseModel):
@@ -754,7 +774,7 @@ class _Rejects:
 
     def __init__(self) -> None:
         self._window: list[tuple[Incoming, str]] = []
-        self._file: IO[str] | None = None
+        self._spool = _Spool()
         self.columns: list[str] | None = None
 
     def add(self, item: Incoming, reason: str) -> None:
@@ -765,33 +785,25 @@ class _Rejects:
         """Write the window's rejects, in row order, to the temporary file."""
         if not self._window:
             return
-        if self._file is None:
-            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
         if self.columns is None and isinstance(self._window[0][0].raw, dict):
             self.columns = list(self._window[0][0].raw)
-        self._file.seek(0, 2)
-        for item, reason in sorted(self._window, key=lambda r: r[0].row):
-            self._file.write(json.dumps([item.row, item.where, item.raw, reason]) + "\n")
+        self._spool.write(
+            [item.row, item.where, item.raw, reason]
+            for item, reason in sorted(self._window, key=lambda r: r[0].row)
+        )
         self._window = []
 
     def __bool__(self) -> bool:
-        return bool(self._window) or self._file is not None
+        return bool(self._window) or bool(self._spool)
 
     def __iter__(self) -> Iterator[tuple[int, str, str | dict[str, str], str]]:
         self.spill()
-        if self._file is None:
-            return
-        self._file.flush()
-        self._file.seek(0)
-        for line in self._file:
-            row, where, raw, reason = json.loads(line)
-            yield row, where, raw, reason
+        for line in self._spool:
+            yield line[0], line[1], line[2], line[3]
 
     def close(self) -> None:
         """Delete the temporary file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._spool.close()
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Table, and_, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from incidents.db import migrate
 from incidents.db import repository as repo
@@ -358,7 +358,12 @@ def _incident_rows(session: Session) -> Iterator[IncidentRow]:
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
         # Private on purpose: the same eager loads the repository uses to build records.
-        query = repo.with_children(select(IncidentRow)).where(IncidentRow.id.in_(chunk))
+        query = (
+            repo.with_children(select(IncidentRow))
+            # The search text names the place's spellings: one query per chunk, not per row.
+            .options(selectinload(IncidentRow.place))
+            .where(IncidentRow.id.in_(chunk))
+        )
         yield from session.scalars(query.order_by(IncidentRow.id))
         session.expunge_all()
 

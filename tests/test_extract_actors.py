@@ -376,3 +376,15 @@ def test_sides_of_other_wars(text: str, expected: list[Row]) -> None:
 
 def test_a_bare_fire_names_no_actor() -> None:
     assert actors("The crew opened fire and the fire spread.") == []
+
+
+def test_a_described_bomb_and_its_launcher() -> None:
+    # Words describing the bomb do not hide the verb; what it was dropped from is no target.
+    text = (
+        "A French pilot dropped a GPS-guided 250 kg (550 lb) bomb from his Rafale jet on "
+        "Belgian infantry near the river."
+    )
+    roles = {quote: (side, role) for quote, _, side, _, role in actors(text)}
+    assert roles["A French pilot"] == ("FR", "firing")
+    assert roles["Belgian infantry"] == ("BE", "hit")
+    assert all(role is None for quote, (_, role) in roles.items() if "jet" in quote)

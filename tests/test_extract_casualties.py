@@ -378,3 +378,24 @@ def test_over_a_figure_is_bounded_at_the_figure() -> None:
     assert figures("Over 30 civilians were wounded in the shelling.") == [
         ("Over 30 civilians were wounded", W, CIV, 30, None, None)
     ]
+
+
+def test_police_and_guards_are_counted() -> None:
+    assert figures("The patrol wounded 9 Iraqi police officers and killed two border guards.") == [
+        ("wounded 9 Iraqi police officers", W, MIL, 9, 9, 9),
+        ("killed two border guards", K, MIL, 2, 2, 2),
+    ]
+    assert figures("Three policemen were killed.") == [
+        ("Three policemen were killed", K, MIL, 3, 3, 3)
+    ]
+
+
+def test_casualties_besides_the_dead_are_the_wounded() -> None:
+    assert figures("The shelling caused 40 deaths and an additional 112 casualties.") == [
+        ("40 deaths", K, UNK, 40, 40, 40),
+        ("an additional 112 casualties", W, UNK, 112, 112, 112),
+    ]
+    # Without "additional" / "another", casualties may include the dead: no split.
+    assert figures("The shelling caused 40 deaths and 112 casualties.") == [
+        ("40 deaths", K, UNK, 40, 40, 40)
+    ]

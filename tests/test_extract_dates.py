@@ -347,3 +347,26 @@ def test_third_round_date_phrasings() -> None:
     doc = Doc("Four soldiers died in a 1991 incident near the border.", date(2006, 9, 4))
     (year,) = [s.value for s in find_dates(doc) if s.label == "date"]
     assert (year.start, year.end, year.precision) == (date(1991, 1, 1), date(1991, 12, 31), "year")
+
+
+def test_a_yearless_date_in_an_undated_history_takes_the_first_year_after_it() -> None:
+    # No publication date and no earlier year: the year the text writes later is the guess.
+    text = (
+        "The gunners had shelled their own lines on 3-4 June, killing nine. "
+        "The inquiry, opened on 20 June 1916, blamed worn barrels."
+    )
+    assert ("on 3-4 June", date(1916, 6, 3), date(1916, 6, 4), "range") in _dates(text)
+    # With a publication date, the publication still resolves it.
+    published = _dates(text, date(2020, 5, 1))
+    assert ("on 3-4 June", date(2019, 6, 3), date(2019, 6, 4), "range") in published
+
+
+def test_a_season_of_a_year_is_a_range() -> None:
+    text = (
+        "The battalion was shelled by its own guns in the spring of 1917 and again in winter 1917."
+    )
+    found = _dates(text)
+    assert ("in the spring of 1917", date(1917, 3, 1), date(1917, 5, 31), "range") in found
+    assert ("in winter 1917", date(1917, 12, 1), date(1918, 2, 28), "range") in found
+    # A season without a year is no date.
+    assert _dates("The guns fell silent in the spring.") == []

@@ -439,6 +439,9 @@ _FOR = re.compile(r"\bfor\b", re.I)
 # The object and the agent of a nominal act: the phrase right after "of" / "by".
 _OF_BEFORE = re.compile(r"\bof\s+$", re.I)
 _BY_BEFORE = re.compile(r"\bby\s+$", re.I)
+_FROM_BEFORE = re.compile(
+    r"\bfrom\s+(?:(?:his|her|its|their|the|a|an)\s+)?(?:[\w-]+\s+){0,2}$", re.I
+)
 _CLOSE = re.compile(r"[^,;:()]{0,60}")
 _NEAR_SUBJECT = re.compile(r"[^;:()]{0,80}")  # an object follows its verb within the clause
 
@@ -481,6 +484,8 @@ def _assign_roles(text: str, lo: int, hi: int, phrases: list[_Phrase], lex: Lexi
         after = [p for p in free if ce <= p.start and p.end <= nxt]
         if before or kind in ("reciprocal", "mutual"):
             subject = _chain(text, before, forward=False)
+        # "dropped a bomb from his F-16 on the infantry": what it came from is no target.
+        after = [p for p in after if not _FROM_BEFORE.search(text, ce, p.start)]
         obj = _chain(text, after, forward=True)
         if obj and not _CLOSE.fullmatch(text, ce, obj[0].start):
             obj = []

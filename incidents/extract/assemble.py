@@ -82,6 +82,13 @@ _REPORTING = re.compile(
     r"talked|speaking|spoke|describing|described|recalling|recalled|interview)\b[^.;]{0,20}$",
     re.I,
 )
+# "according to data released by the IDF on Tuesday": when a document came out.
+_DOCUMENT_ISSUED = re.compile(
+    r"\b(?:data|figures|report|statement|findings|statistics|numbers|footage|video|list|"
+    r"results|study|review|tally|document)\b[^.;]{0,30}\b(?:released|issued|published|"
+    r"made public|presented|unveiled|dated)\b[^.;]{0,25}$",
+    re.I,
+)
 _REPORT_NOUN = re.compile(r"^\W{0,3}(?:report|briefing|statement|update|post|video)\b", re.I)
 # "In December, Ukrainian intelligence said ...": the date is when it was said.
 _SAID_AFTER = re.compile(
@@ -182,6 +189,7 @@ def _event_dates(index: _Index, i: int) -> list[Span]:
         attributed = _QUOTE_THEN_ATTRIBUTION.match(opening) or _TOLD.search(before)
         if (
             not _REPORTING.search(before)
+            and not _DOCUMENT_ISSUED.search(opening[-90:])
             and not _REPORT_NOUN.search(after)
             and not said
             and not attributed
@@ -308,6 +316,41 @@ def _conflicts(index: _Index, group: _Group, i: int) -> bool:
             _nested(a, (scene.value.start, scene.value.end)) for a in mine_dates
         ):
             return True
+    return False
+
+
+def _written_dates(index: _Index, j: int) -> list[Span]:
+    """Event dates that write their year out ("May 2, 1863", "August 1944"): the dates a
+    history or a list sets each of its scenes by, unlike "on Tuesday"."""
+    if index.cues(j, "generic"):
+        return []
+    return [s for s in _event_dates(index, j) if s.value.resolved_against is None]
+
+
+def _scene_moved(index: _Index, group: _Group, i: int) -> bool:
+    """An undated trigger whose scene is set at another time than the group's: a year-dated
+    sentence between the group and it ("(Op Instruction No. 14, August 1944). ... aircraft
+    mistakenly bombed short"), or, when it opens a new paragraph, after it in that paragraph
+    ("In the Civil War, ... died from friendly fire. ... on May 2, 1863, ..."). Surveys and
+    histories move from one event to the next this way without saying "another incident"."""
+    if _event_dates(index, i):
+        return False  # its own date is weighed by _conflicts
+    own = [(s.value.start, s.value.end) for j in group.triggers for s in _event_dates(index, j)]
+    if not own:
+        scene = _paragraph_date(index, group)
+        own = [(scene.value.start, scene.value.end)] if scene is not None else []
+    if not own:
+        return False
+    between = range(i - 1, group.sentences[-1], -1)  # nearest first
+    later: list[int] = []
+    if index.paragraph_of[i] != index.paragraph_of[group.sentences[-1]]:
+        later = [j for j in index.same_paragraph(i) if j > i]
+    for sentences in (between, later):
+        for j in sentences:
+            dates = _written_dates(index, j)
+            if dates:
+                when = (dates[0].value.start, dates[0].value.end)
+                return not any(_nested(when, d) for d in own)
     return False
 
 
@@ -458,7 +501,11 @@ def group_sentences(index: _Index) -> list[_Group]:
                     or not _has_anchor(index, last_group.triggers)
                     or _adds_nothing(index, last_group, i)
                 )
-                if continuing and not _conflicts(index, last_group, i):
+                if (
+                    continuing
+                    and not _conflicts(index, last_group, i)
+                    and not _scene_moved(index, last_group, i)
+                ):
                     home = last_group
             if home is None:
                 home = _Group()

@@ -371,6 +371,11 @@ def _conjunct(text: str, hit: _Hit, rules: _Rules) -> tuple[int, Groups] | None:
     return (m.start(), m.groupdict()) if m else None
 
 
+_BESIDES_THE_DEAD = re.compile(
+    r"\s*,?\s*and\s+(?:an\s+additional|another|a\s+further|additional|further)\b", re.I
+)
+
+
 def find_casualties(doc: Doc) -> list[Span]:
     """Casualty figures in ``doc.text``, one span per (kind, population) figure."""
     rules = _rules()
@@ -404,7 +409,17 @@ def find_casualties(doc: Doc) -> list[Span]:
                 groups = [(population, _plus(first, bounds))]
             else:
                 groups.append((first_population, first))
-        for kind in _kinds(m, rules):
+        kinds = _kinds(m, rules)
+        last = spans[-1].value if spans and previous and spans[-1].end == previous[0] else None
+        if (
+            not kinds
+            and last is not None
+            and last.kind is CasualtyKind.KILLED
+            and _BESIDES_THE_DEAD.match(text, previous[0] if previous else 0, hit.end)
+        ):
+            # "136 deaths and an additional 621 casualties": those hit beyond the dead.
+            kinds = [CasualtyKind.WOUNDED]
+        for kind in kinds:
             for group_population, (low, best, high) in groups:
                 figure = CasualtyFigure(
                     kind=kind, population=group_population, low=low, best=best, high=high

@@ -99,6 +99,10 @@ def _rules() -> _Rules:
         ("iso", rf"[0-3]?\d\.[01]?\d\.{year}"),
         ("week", rf"the\s+(?P<nth>first|second|third|fourth|last)\s+week\s+of{of_month}{opt_year}"),
         ("month", rf"(?P<m>{mon}),?\s+(?P<y>{year})"),
+        (
+            "season",
+            rf"(?P<s>[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+(?:of\s+)?(?P<y>{year})",
+        ),
         ("month", rf"(?P<m>{_alt([m.en[0] for m in months])})\b"),
         ("year", rf"(?P<y>{year})"),
         ("weekday", rf"(?P<wd>{wd})\b"),
@@ -119,6 +123,7 @@ def _rules() -> _Rules:
         "iso": prep,
         "week": prep,
         "month": prep + mod,
+        "season": rf"{prep}(?:\bthe\s+)?(?:\b(?:[Ee]arly|[Ll]ate)\s+)?",
         "year": prep + mod,
         "weekday": rf"{prep}(?:\b(?:[Ll]ast|[Tt]his|[Pp]ast)\s+)?",
     }
@@ -242,6 +247,12 @@ def _resolve(rules: _Rules, hit: _Hit, anchor: date | None) -> _Value | None:
         if first is None or last is None or first.start >= last.start:
             return None
         return _Value(first.start, last.end, DatePrecision.RANGE, last.relative, True)
+    if kind == "season":
+        # Meteorological seasons of the northern hemisphere; winter runs into the next year.
+        year, opens = int(m["y"]), _SEASON_START[m["s"].lower()]
+        closes = (year + 1, 2) if opens == 12 else (year, opens + 2)
+        end = date(*closes, calendar.monthrange(*closes)[1])
+        return _Value(date(year, opens, 1), end, DatePrecision.RANGE, False)
     if kind == "year":
         year = int(m["y"])
         return _Value(date(year, 1, 1), date(year, 12, 31), DatePrecision.YEAR, False)
@@ -270,6 +281,7 @@ def _resolve(rules: _Rules, hit: _Hit, anchor: date | None) -> _Value | None:
     return _Value(anchor, anchor, DatePrecision.DAY, True)  # "Update (1039 EST)"
 
 
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _STAMP = re.compile(r"(?:\(@\w+\)|pic\.twitter\.com/\S+|\bUpdated?:?)\s*$")
 _PUBLISHED = re.compile(r"(?i)(?:^\s*date|\b(?:published|posted)(?:\s+on)?)\s*:?\s*$")
 # Russian "в ночь на 4 марта", Ukrainian "у ніч на 4 березня": the night into that day.
@@ -383,11 +395,18 @@ def _scene_anchor(
     """What a yearless date is resolved against: the publication, unless the text is
     about another time: "A second drop started on the night of July 11" takes 1943 from
     "July 1943" before it. The nearest year written out before the date is the scene's
-    year when there is no publication date or it lies years before publication."""
+    year when there is no publication date or it lies years before publication; with
+    neither a publication date nor an earlier year, a day takes the first year written after
+    it (a bare month stays unresolved)."""
     if _g(hit.m, "y") is not None or hit.kind not in ("day", "range", "month", "week"):
         return anchor
     before = [y for at, y in years if at < hit.start]
     year = before[-1] if before else None
+    if year is None and anchor is None and hit.kind in ("day", "range"):
+        # An undated history that writes its year only later ("on 24-25 July ... the
+        # report of 25 August 1944"): the first year it writes out is the best guess.
+        after = [y for at, y in years if at > hit.start]
+        year = after[0] if after else None
     if year is None:
         return anchor
     if anchor is not None and year > anchor.year - _HISTORICAL_YEARS:

@@ -370,3 +370,18 @@ def test_a_season_of_a_year_is_a_range() -> None:
     assert ("in winter 1917", date(1917, 12, 1), date(1918, 2, 28), "range") in found
     # A season without a year is no date.
     assert _dates("The guns fell silent in the spring.") == []
+
+
+def test_a_date_opening_a_line_starts_on_that_line() -> None:
+    # The phrase must not begin at the newline ending the line before (it would fall
+    # outside its sentence).
+    text = "Among others:\n\nMay 2004: Two soldiers were killed."
+    (span,) = [s for s in find_dates(Doc(text)) if s.label == "date"]
+    assert text[span.start : span.end] == "May 2004"
+
+
+def test_a_year_dating_an_event_noun() -> None:
+    text = "The best-known case was the 2007 death of a corporal, not the 2007 troops."
+    spans = [s for s in find_dates(Doc(text)) if s.label == "date"]
+    assert [text[s.start : s.end] for s in spans] == ["2007"]
+    assert spans[0].start == text.index("2007 death")

@@ -85,3 +85,131 @@ def test_fire_on_what_was_taken_for_the_enemy_is_an_incident(extractor: Extracto
     # Without the mistaken belief it is an ordinary report of fire on another force.
     plain = "On 14 May 2007, a Dutch patrol in Uruzgan fired on an insurgent ambush."
     assert extractor.extract(plain).drafts == []
+
+
+# --------------------------------------------------------------------------- round 7
+
+
+def test_a_mistake_on_civilians_or_an_airliner_is_no_fratricide(extractor: Extractor) -> None:
+    # "mistakenly" alone does not make fratricide: the victims must be a force.
+    airliner = (
+        "A naval destroyer mistakenly shot down the passenger jet over the strait, killing "
+        "all 112 people aboard."
+    )
+    assert extractor.extract(airliner, published=date(2019, 7, 2)).drafts == []
+    wedding = "A coalition airstrike mistakenly hit a wedding party, killing 30 civilians."
+    assert extractor.extract(wedding, published=date(2019, 7, 2)).drafts == []
+    # The same mistake on the firer's own soldiers is one.
+    troops = (
+        "A naval destroyer mistakenly shot down a navy transport plane over the strait, "
+        "killing 12 soldiers aboard."
+    )
+    assert len(extractor.extract(troops, published=date(2019, 7, 2)).drafts) == 1
+
+
+def test_a_stray_missile_on_a_neighbouring_country_is_no_fratricide(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Officials said the rocket was fired by Serbian air defence crews and accidentally "
+        "hit his country, killing two shepherds, on 3 May 2021."
+    )
+    assert extractor.extract(text).drafts == []
+    foreign = (
+        "On 3 May 2021 Serbian gunners accidentally shelled Croatian villages near the "
+        "border, wounding four."
+    )
+    assert extractor.extract(foreign).drafts == []
+    # Own ground named by the firer's own nationality is still its own territory.
+    own = "On 3 May 2021 Serbian gunners accidentally shelled Serbian villages near the river."
+    assert len(extractor.extract(own).drafts) == 1
+
+
+def test_fire_back_at_a_force_believed_to_be_shooting_is_no_fratricide(
+    extractor: Extractor,
+) -> None:
+    # Who was believed to be shooting gets no role: the second verb is the post's.
+    text = (
+        "A Syrian army post near the village apparently believed the Russian troops were "
+        "shooting at them and opened fire on the Russian patrol on 2 June 2019."
+    )
+    assert extractor.extract(text).drafts == []
+
+
+def test_counts_over_a_period_and_supposed_cases_are_no_incident(
+    extractor: Extractor,
+) -> None:
+    total = (
+        "As of March 2022, 31 of the 410 Dutch soldiers killed in the campaign were killed "
+        "by friendly fire."
+    )
+    assert extractor.extract(total).drafts == []
+    share = "Half of their deaths in June 2021 came from friendly fire in Mali."
+    assert extractor.extract(share).drafts == []
+    supposed = (
+        "If gunners are 99% accurate in avoiding friendly fire near Gao on 3 March 2020, "
+        "that is good."
+    )
+    assert extractor.extract(supposed).drafts == []
+    general = "In several cases there were incidents of friendly fire in the Mali war."
+    assert extractor.extract(general).drafts == []
+
+
+def test_each_dated_entry_of_a_friendly_fire_list_is_an_incident(extractor: Extractor) -> None:
+    text = (
+        "Previous friendly fire deaths\n\n"
+        "Among them:\n\n"
+        "May 2004: Two Dutch soldiers were killed when a German tank fired on their "
+        "position.\n\n"
+        "October 2009: NATO jets bombed a border post in Tajikistan, killing 11 Tajik "
+        "guards. The raid wounded 6 others.\n"
+    )
+    drafts = extractor.extract(text).drafts
+    assert [(d.date.start, d.date.precision) for d in drafts] == [
+        (date(2004, 5, 1), "month"),
+        (date(2009, 10, 1), "month"),
+    ]
+    assert [_killed(d) for d in drafts] == [2, 11]
+    assert [d.claims[0].total(CasualtyKind.WOUNDED) for d in drafts] == [None, 6]
+    # A war's timeline that is not about friendly fire gives no incident for its entries.
+    timeline = (
+        "The offensive\n\n"
+        "May 2004: Rebel fighters attacked a border post, killing 11 guards.\n\n"
+        "October 2009: Rebel fighters ambushed a convoy, killing 4 soldiers.\n"
+    )
+    assert extractor.extract(timeline).drafts == []
+
+
+def test_terse_list_lines_each_with_their_day_and_toll(extractor: Extractor) -> None:
+    # Headline style, no auxiliary: "X attacked by Y"; each line its own day and toll.
+    text = (
+        "Other incidents:\n"
+        "14 June: Dutch vehicles attacked by German jet, 2 killed\n"
+        "9 June: Dutch tank fires on another Dutch tank, 1 killed\n"
+    )
+    drafts = extractor.extract(text, published=date(2004, 6, 20)).drafts
+    assert [(d.date.start, _killed(d)) for d in drafts] == [
+        (date(2004, 6, 14), 2),
+        (date(2004, 6, 9), 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Ukrainian: "On 12 May the soldiers shot down their own Su-25 fighter near Kherson."
+        "12 травня військові збили власний літак Су-25 поблизу Херсона.",
+        # Russian: "the air defence took the Su-25 for an enemy aircraft and shot it down".
+        "12 мая 2023 года под Херсоном ПВО приняли Су-25 за вражеский самолет и сбили его.",
+        # Russian: "the helicopter was shot down by its own air defence on 12 May 2023".
+        "Вертолет был сбит собственной ПВО под Херсоном 12 мая 2023 года.",
+    ],
+)
+def test_russian_and_ukrainian_own_fire_phrasings(extractor: Extractor, text: str) -> None:
+    assert len(extractor.extract(text, published=date(2023, 5, 14), lang="ru").drafts) == 1
+
+
+def test_a_year_before_an_event_noun_dates_it(extractor: Extractor) -> None:
+    text = "The best-known friendly fire case was the 2007 death of a Danish corporal."
+    (draft,) = extractor.extract(text).drafts
+    assert (draft.date.start, draft.date.precision) == (date(2007, 1, 1), "year")

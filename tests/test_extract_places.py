@@ -230,3 +230,13 @@ def test_arabic_article_forms_of_a_town(find_places: Stage) -> None:
 def test_a_dateline_agency_is_no_nickname(find_places: Stage) -> None:
     found = places(find_places, "KABUL (AP) Two Afghan soldiers were killed.")
     assert found.get("KABUL") == "geonames:1138958"
+
+
+def test_a_country_or_town_naming_a_valley_or_a_war_is_no_place(find_places: Stage) -> None:
+    found = places(find_places, "Two soldiers were killed in the Jordan Valley in 1999.")
+    assert found.get("Jordan") is None
+    found = places(find_places, "There were incidents of friendly fire in the Basra war.")
+    assert "Basra" not in found
+    # The same names on their own are places.
+    found = places(find_places, "Two soldiers were killed in Jordan and later in Basra.")
+    assert found.get("Jordan") == "country:JO" and found.get("Basra", "").startswith("geonames:")

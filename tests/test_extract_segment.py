@@ -29,3 +29,14 @@ def test_line_per_paragraph_stays_apart() -> None:
         "Friendly fire kills five US soldiers in Afghanistan",
         "Kabul: Five US soldiers died.",
     ]
+
+
+def test_date_labelled_list_lines_stay_apart() -> None:
+    # A line that opens with "<date>:" is the next entry, even though it starts with a digit.
+    text = "6 May: Dutch convoy attacked by German jet\n2 May: Dutch tank fires on Dutch tank, 2 killed"
+    assert sentences(text) == [
+        "6 May: Dutch convoy attacked by German jet",
+        "2 May: Dutch tank fires on Dutch tank, 2 killed",
+    ]
+    # A wrapped figure still continues its sentence.
+    assert len(sentences("Two soldiers were killed and seven\n12 others were wounded.")) == 1

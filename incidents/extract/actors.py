@@ -444,6 +444,11 @@ _FROM_BEFORE = re.compile(
 )
 _CLOSE = re.compile(r"[^,;:()]{0,60}")
 _NEAR_SUBJECT = re.compile(r"[^;:()]{0,80}")  # an object follows its verb within the clause
+_BELIEF = re.compile(
+    r"\b(?:believed|believing|thought|thinking|feared|fearing|assumed|assuming|suspected|"
+    r"suspecting|imagined|convinced)\s+(?:that\s+)?\Z",
+    re.I,
+)
 
 
 def _cues(text: str, lo: int, hi: int, lex: Lexicon) -> list[tuple[int, int, str]]:
@@ -484,6 +489,12 @@ def _assign_roles(text: str, lo: int, hi: int, phrases: list[_Phrase], lex: Lexi
         after = [p for p in free if ce <= p.start and p.end <= nxt]
         if before or kind in ("reciprocal", "mutual"):
             subject = _chain(text, before, forward=False)
+            if subject and _BELIEF.search(text, max(lo, subject[0].start - 40), subject[0].start):
+                # "A Lebanese post believed the IDF was shooting at them and opened fire on
+                # the IDF patrol": what was believed gives nobody a role, nor a subject to
+                # the next verb.
+                subject, prev_end = [], ce
+                continue
         # "dropped a bomb from his F-16 on the infantry": what it came from is no target.
         after = [p for p in after if not _FROM_BEFORE.search(text, ce, p.start)]
         obj = _chain(text, after, forward=True)

@@ -265,6 +265,19 @@ def _is_trigger(index: _Index, i: int) -> bool:
     foes = bool(firing_sides and hit_sides) and not (same_side or allied)
     if foes and not fratricide & {"explicit", "own_forces", "mutual"}:
         return False
+    # "The USS Vincennes mistakenly shot down the airplane ..., killing all 290 people
+    # aboard", "a stray missile ... accidentally hit his country": a mistake whose victims
+    # are civilians or foreign ground, with no force hit, is no fratricide.
+    if (
+        fratricide <= {"accidental"}
+        and not (same_side or allied)
+        and not _forces_hit(index, i)
+        and _non_force_victims(index, i, firing_sides)
+    ):
+        return False
+    # A count over a period or a supposed case is never one event, dated or not.
+    if any(c.value.code in _NO_EVENT for c in index.cues(i, "generic")):
+        return False
     if not specific and not ("explicit" in fratricide and not index.cues(i, "generic")):
         return False
     # Talk of friendly fire in general (totals, habits, definitions) is no event, unless the
@@ -272,6 +285,41 @@ def _is_trigger(index: _Index, i: int) -> bool:
     if index.cues(i, "generic") and not (_event_dates(index, i) or _towns(index, i)):
         return False
     return any(_concrete(index, j) for j in index.same_paragraph(i))
+
+
+# Generic codes that no date or place in the sentence turns into an event.
+_NO_EVENT = frozenset({"total", "conditional"})
+
+
+@cache
+def _side_words() -> list[tuple[str, re.Pattern[str]]]:
+    """(side, regex) for the nationality words of the actors lexicon ("Swiss", "Chinese")."""
+    from incidents.extract.actors import load_lexicon
+
+    sides = load_lexicon().units.sides
+    return [(side, re.compile(rf"(?:{'|'.join(words)})\b")) for side, words in sides.items()]
+
+
+def _forces_hit(index: _Index, i: int) -> bool:
+    """A phrase of the sentence that was hit names a force ("the passenger jet" does not)."""
+    victims = index.cues(i, "victim")
+    return any(
+        a.value.role in ("hit", "both") and not any(a.overlaps(v) for v in victims)
+        for a in index.spans(i, "actor")
+    )
+
+
+def _non_force_victims(index: _Index, i: int, firing: set[str]) -> bool:
+    """The sentence names civilians or foreign ground as what was hit ('victim' cues); ground
+    named by a nationality ("Chinese villages") counts only when that is not the firer's."""
+    for cue in index.cues(i, "victim"):
+        if cue.value.code != "territory":
+            return True
+        quote = index.doc.quote(cue)
+        named = {side for side, regex in _side_words() if regex.match(quote)}
+        if named and not any(friendly(n, f) for n in named for f in firing):
+            return True
+    return False
 
 
 def _concrete(index: _Index, i: int) -> bool:
@@ -463,16 +511,60 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
     return kept
 
 
+# What follows a list entry's date label: "3 April: ...", "August 2007 - ...".
+_LIST_LABEL = re.compile(r"[^\S\n]*(?:[:—–]|-[^\S\n])")
+
+
+def _list_entries(index: _Index) -> set[int]:
+    """Sentences that open a paragraph with a date label ("28 March: UK vehicles attacked by
+    US jet, 1 killed"), when the text has two or more: the entries of a dated list."""
+    text, found = index.doc.text, set()
+    for i, sentence in enumerate(index.sentences):
+        if i > 0 and index.paragraph_of[i - 1] == index.paragraph_of[i]:
+            continue
+        for d in index.spans(i, "date"):
+            if not text[sentence.start : d.start].strip() and _LIST_LABEL.match(text, d.end):
+                found.add(i)
+    return found if len(found) >= 2 else set()
+
+
+def _listed_events(index: _Index, triggers: set[int]) -> set[int]:
+    """The entries of a list of friendly-fire incidents: each entry that tells of fire or a
+    toll is an incident of its own, with or without a cue of its own. A list is about
+    friendly fire when most of its entries are triggers, or the headline or the two lines
+    before its first entry say friendly fire ("Earlier deaths by friendly fire ... Among
+    others:"); a timeline of a war with one friendly-fire entry is not."""
+    entries = _list_entries(index)
+    if not entries:
+        return set()
+    first = min(entries)
+    intro = [0, *range(max(0, first - 2), first)]
+    topical = 2 * len(entries & triggers) > len(entries) or any(
+        index.cues(j, "fratricide") and not index.cues(j, "generic") for j in intro
+    )
+    if not topical:
+        return set()
+    return {
+        i
+        for i in entries
+        if index.spans(i, "casualty")
+        or any(a.value.role in ("firing", "hit", "both") for a in index.spans(i, "actor"))
+    }
+
+
 def group_sentences(index: _Index) -> list[_Group]:
     """Trigger sentences grouped into incidents, with the sentences that refer back."""
     groups: list[_Group] = []
     last_trigger = -10
     last_group: _Group | None = None
+    triggers = {i for i in range(len(index.sentences)) if _is_trigger(index, i)}
+    listed = _listed_events(index, triggers)
     for i in range(len(index.sentences)):
         # "Another such incident occurred on August 20, near X": one more of the kind just told.
         such = bool(groups) and bool(_SUCH.search(index.text(i))) and _has_anchor(index, [i])
-        if such or _is_trigger(index, i):
-            fresh = such or bool(_NEW_EVENT.search(index.text(i)))
+        if such or i in triggers or i in listed:
+            # Each entry of a dated list is an event of its own.
+            fresh = such or i in listed or bool(_NEW_EVENT.search(index.text(i)))
             home = (
                 None
                 if fresh

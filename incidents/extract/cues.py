@@ -36,6 +36,7 @@ Dimension = Literal[
     "stance",
     "verification",
     "hedge",
+    "victim",
 ]
 FRATRICIDE_CODES = frozenset({"explicit", "own_forces", "mutual", "accidental"})
 # Dimensions whose codes are codebook values; the others ('generic', 'hedge') are free keys.

@@ -129,7 +129,9 @@ def _rules() -> _Rules:
     }
     return _Rules(
         patterns=tuple((kind, re.compile(p)) for kind, p in patterns),
-        leads={kind: re.compile(rf"{lead}$") for kind, lead in leads.items()},
+        # \Z, not $: "$" also matches before a final newline, so a date opening a line
+        # would start at the newline that ends the line before, outside its sentence.
+        leads={kind: re.compile(rf"{lead}\Z") for kind, lead in leads.items()},
         month_of={n.lower(): i for i, m in lex.months.items() for n in (*m.en, *m.ru, *m.uk)},
         weekday_of={name.lower(): i for i, name in enumerate(lex.weekdays)},
         counts=re.compile(rf"\s+(?:[A-Za-z-]+\s+){{0,2}}(?:{_alt(lex.count_nouns)})\b"),
@@ -289,6 +291,11 @@ _NIGHT_BEFORE = re.compile(r"(?i)\b(?:в|у)\s+(?:ночь|ніч)\s+на\s+$")
 _CONNECTOR = re.compile(r"\s*(?:and|to|until|till|through|[-–—])\s*")
 _OPENER = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+$")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)\s+$")
+_DATED_EVENT = re.compile(
+    r"[^\S\n]+(?:death|deaths|killing|killings|incident|attack|strike|airstrike|shooting|"
+    r"shootdown|downing|bombing|raid|ambush|clash|shelling)\b",
+    re.I,
+)
 _NAMED_DAY = re.compile(r"\s+(?:attacks?|anniversary|commission|memorial|hijackers?)\b")
 # A historical text: a year this many years before publication sets the year of the
 # yearless dates that follow it.
@@ -317,9 +324,11 @@ def _hit(rules: _Rules, text: str, kind: str, m: re.Match[str]) -> _Hit | None:
     before = _PREVIOUS_WORD.search(text, max(0, start - 20), start)
     previous = before[1].lower() if before else ""
     if kind == "year" or (kind == "month" and _g(m, "y") is None):
-        # A bare "March" or "2022" needs a cue: "in March", "since 2022", "late March".
+        # A bare "March" or "2022" needs a cue: "in March", "since 2022", "late March", or
+        # an event it dates: "the 2004 death of Pat Tillman".
         first = re.split(r"[\s-]", text[start : m.end()], maxsplit=1)[0].lower()
-        if not {first, previous} & rules.cues and first != "the":
+        dated = kind == "year" and _DATED_EVENT.match(text, m.end())
+        if not {first, previous} & rules.cues and first != "the" and not dated:
             return None
     if ((kind == "day" and _g(m, "y") is None) or kind == "year") and rules.counts.match(
         text, m.end()

@@ -137,7 +137,8 @@ class Cue:
 
     dimension: 'fratricide' (the text says own forces were hit or fought each other),
     'generic' (friendly fire talked about in general, not one event), 'intent',
-    'mechanism', 'context', 'cause', 'stance', 'verification', 'hedge'.
+    'mechanism', 'context', 'cause', 'stance', 'verification', 'hedge', 'victim' (who a
+    mistaken strike hit when that was no force: civilians, an airliner, foreign ground).
     code: the codebook value (e.g. 'misidentification'), or for 'fratricide' one of
     'explicit', 'own_forces', 'mutual', 'accidental'.
     """

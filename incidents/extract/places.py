@@ -97,10 +97,13 @@ _IN_TOWN = re.compile(
     r"[Бб]іля|поблизу)\s+(?:the\s+)?$"
 )
 # "the Red Sea", "the Dogger Bank": a name ending in a feature word is no town, nor is its head.
-_FEATURE = re.compile(
-    r"[ \-](?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
-    r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm)$"
+_FEATURES = (
+    r"(?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
+    r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm)"
 )
+_FEATURE = re.compile(rf"[ \-]{_FEATURES}$")
+# "the Jordan Valley", "the Congo River": a country's name that opens a feature's name.
+_FEATURE_AFTER = re.compile(rf"[ \-]{_FEATURES}\b")
 # "138th (Lincoln and Leicester) Infantry Brigade", "the Leicestershire Regiment": a place
 # in a unit's name says where the unit was raised, not where anything happened.
 _UNIT_AFTER = re.compile(
@@ -495,8 +498,14 @@ def make_find_places(
                 taken.append((m.start(), m.end()))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
-            if _CITY_AFTER.match(text, m.end()) or _WAR_AFTER.match(text, m.end()):
-                continue  # "Kuwait City" is a town; "the Iraq war" names a war, not a place
+            if (
+                _CITY_AFTER.match(text, m.end())
+                or _WAR_AFTER.match(text, m.end())
+                or _FEATURE_AFTER.match(text, m.end())
+            ):
+                # "Kuwait City" is a town; "the Iraq war" names a war and "the Jordan
+                # Valley" a valley, not the country
+                continue
             if code and not _covered(m.start(), m.end(), taken):
                 mention = PlaceMention(m.group(), None, code, None, None, None, "country")
                 spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.6))
@@ -530,6 +539,7 @@ def make_find_places(
                 or _UNIT_AFTER.match(text, end)
                 or _EVENT_AFTER.match(text, end)
                 or _EVENT_AFTER.search(name)
+                or _WAR_AFTER.match(text, end)  # "the Gaza war": a war, not the town
             ):
                 taken.append((start, end))
                 continue

@@ -15,8 +15,11 @@ STAGE = "segment"
 # unless the text is hard-wrapped (see ``unwrap``).
 _PARAGRAPH = re.compile(r"[^\n]+")
 # A line break inside a sentence: no sentence end before it, and the next line goes on in
-# lower case or with a figure ("Two soldiers were killed and seven\nother were wounded").
-_SOFT_BREAK = re.compile(r"(?<=[\w,;’'\-])\n(?=[^\S\n]*[a-z0-9(])")
+# lower case or with a figure ("Two soldiers were killed and seven\nother were wounded"),
+# but not with a label ending in a colon ("3 April: ..."): that is the next list entry.
+_SOFT_BREAK = re.compile(
+    r"(?<=[\w,;’'\-])\n(?=[^\S\n]*[a-z0-9(])(?![^\S\n]*\d[^\n:]{0,20}:[^\S\n])"
+)
 # A sentence ends at . ! ? (with closing quotes/brackets) before whitespace and a capital,
 # digit, quote or bullet; the lookbehinds keep abbreviations and initials together.
 _ABBREVIATIONS = (

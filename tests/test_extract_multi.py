@@ -213,3 +213,16 @@ def test_a_year_before_an_event_noun_dates_it(extractor: Extractor) -> None:
     text = "The best-known friendly fire case was the 2007 death of a Danish corporal."
     (draft,) = extractor.extract(text).drafts
     assert (draft.date.start, draft.date.precision) == (date(2007, 1, 1), "year")
+
+
+def test_an_undated_incident_without_a_publication_date_asks_for_a_date(
+    extractor: Extractor,
+) -> None:
+    text = "Two soldiers were killed when their own artillery shelled their trench near Bakhmut."
+    (dated,) = extractor.extract(text, published=date(2023, 5, 20)).drafts
+    # With a publication date: the codebook's window before it, and nothing to flag.
+    assert (dated.date.start, dated.date.end) == (date(2023, 4, 20), date(2023, 5, 20))
+    assert "set it by hand" not in (dated.notes or "")
+    (undated,) = extractor.extract(text).drafts
+    assert undated.date.end == date.today()
+    assert "set it by hand" in (undated.notes or "")

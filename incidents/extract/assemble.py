@@ -998,27 +998,37 @@ def _same_people(fig: CasualtyFigure, figures: list[CasualtyFigure], quote: str)
     return any(f.kind == fig.kind for f in figures) and not _ADDITIVE.search(quote)
 
 
-def build_draft(index: _Index, group: _Group, source: Source, fallback: date) -> Incident:
-    """One draft incident from a sentence group, every value cited."""
+def build_draft(index: _Index, group: _Group, source: Source, published: date | None) -> Incident:
+    """One draft incident from a sentence group, every value cited.
+
+    ``published`` anchors an undated incident's window; without it the window ends on the
+    day of extraction, and the draft's notes say the date must be set by hand.
+    """
     doc = index.doc
     b = _Builder(doc, source.ref or "")
     for i in group.sentences:
         b.cite("incident", index.sentences[i])
 
+    notes: list[str] = []
     date_span = _pick_date(index, group)
     if date_span is not None:
         when: IncidentDate = date_span.value
         b.cite("date", date_span)
     else:
         # No date in the text: the report's own window, as the codebook's "recently" rule.
+        anchor = published or date.today()
         when = IncidentDate(
-            start=fallback - UNDATED_WINDOW,
-            end=fallback,
+            start=anchor - UNDATED_WINDOW,
+            end=anchor,
             precision="range",
-            resolved_against=fallback,
+            resolved_against=anchor,
         )
+        if published is None:
+            notes.append(
+                "date: neither the text nor a publication date dates this incident; the "
+                f"window ends on the day of extraction ({anchor.isoformat()}): set it by hand"
+            )
 
-    notes: list[str] = []
     location = Location()
     place_span = _pick_place(index, group)
     if place_span is not None:
@@ -1161,5 +1171,5 @@ def build_draft(index: _Index, group: _Group, source: Source, fallback: date) ->
 def assemble(doc: Doc, source: Source) -> list[Incident]:
     """Every draft incident in an analysed Doc, in text order."""
     index = _Index(doc)
-    fallback = source.published or doc.published or date.today()
-    return [build_draft(index, g, source, fallback) for g in group_sentences(index)]
+    published = source.published or doc.published
+    return [build_draft(index, g, source, published) for g in group_sentences(index)]

@@ -118,6 +118,9 @@ def test_region_phrases_after_a_possessive_or_spelled_differently(
         ("Артиллерия ударила по позициям под Кременной.", "Кременной", "geonames:704138"),
         ("Взрыв прогремел в Белгороде утром.", "Белгороде", "geonames:578072"),
         ("Колонна попала под огонь у Авдеевки.", "Авдеевки", "geonames:713122"),
+        # Genitive of a soft-sign noun, in Ukrainian and Russian: no ending rule covers it.
+        ("Літак збили над морем біля Севастополя.", "Севастополя", "geonames:694423"),
+        ("Самолёт сбит возле Севастополя.", "Севастополя", "geonames:694423"),
     ],
 )
 def test_cyrillic_towns_in_an_oblique_case(
@@ -128,6 +131,14 @@ def test_cyrillic_towns_in_an_oblique_case(
 
 def test_a_cyrillic_surname_in_the_genitive_is_no_town(find_places: Stage) -> None:
     assert "Путина" not in places(find_places, "Заявление Путина прозвучало вечером.")
+
+
+def test_normal_forms_put_place_names_first_and_leave_out_persons() -> None:
+    from incidents.extract.places import normal_forms
+
+    assert normal_forms("Кременной")[0] == "кременная"
+    assert normal_forms("Бахмуте")[0] == "бахмут"
+    assert "путин" not in normal_forms("Путина")
 
 
 def test_a_region_after_a_comma_picks_the_homonym(find_places: Stage) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -294,8 +295,12 @@ def _other_spelling(gazetteer: Gazetteer, name: str, prior: dict[str, int]) -> l
 
 
 _CYRILLIC = re.compile(r"[а-яіїєґё]", re.I)
-# Russian and Ukrainian case endings -> the nominative endings they come from: "под
-# Кременной" (Кременная), "в Белгороде" (Белгород), "у Авдеевки" (Авдеевка), "в Керчи" (Керчь).
+_UKRAINIAN_LETTERS = re.compile(r"[іїєґ]", re.I)
+_RUSSIAN_LETTERS = re.compile(r"[ыэёъ]", re.I)
+# pymorphy3 tags of a person's name: "Путина" is Putin's, not a town's genitive.
+_PERSON_TAGS = frozenset({"Surn", "Name", "Patr"})
+# Guesses for names the dictionaries do not know (villages, new spellings): case endings ->
+# the nominative endings they come from, each checked against the gazetteer.
 _CASE_ENDINGS = (
     ("ой", ("ая", "а")),
     ("ей", ("ая", "я")),
@@ -317,11 +322,52 @@ _CASE_ENDINGS = (
 )
 
 
+@cache
+def _morph(lang: str) -> Any:
+    """pymorphy3's analyser for Russian or Ukrainian (loaded on the first Cyrillic name)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+def _languages(word: str) -> tuple[str, ...]:
+    if _UKRAINIAN_LETTERS.search(word):
+        return ("uk",)
+    if _RUSSIAN_LETTERS.search(word):
+        return ("ru",)
+    return ("ru", "uk")
+
+
+def normal_forms(word: str) -> list[str]:
+    """The nominative forms a Cyrillic word may come from, place names (Geox) first.
+
+    "Кременной" -> кременная, "Севастополя" -> севастополь; readings as a person's name are
+    left out, so "Путина" gives no town.
+    """
+    ranked: list[tuple[bool, bool, str]] = []
+    for lang in _languages(word):
+        for parse in _morph(lang).parse(word):
+            # The Ukrainian dictionary has no Geox grammeme: test the set, not the tag.
+            grammemes = parse.tag.grammemes
+            place = "Geox" in grammemes
+            if parse.tag.POS != "NOUN" or (_PERSON_TAGS & grammemes and not place):
+                continue
+            ranked.append((not place, not parse.is_known, parse.normal_form))
+    forms: list[str] = []
+    for _, _, form in sorted(ranked, key=lambda r: (r[0], r[1])):
+        if form not in forms:
+            forms.append(form)
+    return forms
+
+
 def _nominative(gazetteer: Gazetteer, name: str) -> list[GazetteerPlace]:
-    """A Cyrillic town name in an oblique case, looked up in its nominative forms; the
-    first ending that gives a town is taken."""
+    """A Cyrillic town name in an oblique case, looked up in its nominative forms:
+    pymorphy3's first, then the ending guesses; the first form that is a town is taken."""
     if len(name) < 5 or " " in name:
         return []
+    for form in normal_forms(name):
+        if form != name.casefold() and (found := gazetteer.lookup(form, limit=20)):
+            return found
     lower = name.lower()
     for ending, replacements in _CASE_ENDINGS:
         if not lower.endswith(ending):

@@ -23,6 +23,7 @@ __all__ = [
     "Region",
     "admin1_from_geonames",
     "find_regions",
+    "find_regions_by_head",
     "get_region",
     "region_aliases",
     "resolve_region",
@@ -35,6 +36,11 @@ _SUFFIX_FAMILIES = (
     ("krai", "kray", "territory", "region"),
 )
 _CODE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
+# "Al Anbār", "Ar Raqqah", "An Najaf": English usually drops the Arabic article.
+_ARTICLE = re.compile(r"^(?:[Aa][lnrsdzt]|[Aa]sh|[Ee]l)[ \-‐](?=\w{4})")
+# "Thừa Thiên-Huế", "Sistan and Baluchestan": provinces merged under a compound name, each
+# part still written alone ("Thua Thien Province").
+_COMPOUND = re.compile(r"\s*(?:[-–‐]|\band\b|\bi\b|\bet\b|\by\b)\s*")
 _SUGGESTION_CUTOFF = 70.0
 
 
@@ -204,6 +210,11 @@ def _build_index() -> _Index:
             index.add(sub.code, form)
         for alias in aliases.get(sub.code, []):
             index.add(sub.code, alias)
+    # Article-less forms fill gaps only: "Najaf" is An Najaf unless another region is Najaf.
+    for code, written in list(index.names.items()):
+        for name in written:
+            if _ARTICLE.match(name):
+                index.add(code, _ARTICLE.sub("", name), explicit=False)
     for sub in top_level:
         for translator in translators:
             translated = translator.gettext(sub.name)
@@ -241,6 +252,33 @@ def find_regions(text: str, *, country: str | None = None) -> list[Region]:
     return sorted(
         (r for r in regions if wanted in (None, r.country)), key=lambda region: region.code
     )
+
+
+@functools.cache
+def _heads() -> dict[str, list[str]]:
+    """The first part of each compound region name -> the regions it opens."""
+    index = _index()
+    heads: dict[str, list[str]] = {}
+    for code, written in index.names.items():
+        for name in written:
+            parts = _COMPOUND.split(name, maxsplit=1)
+            if len(parts) < 2 or not parts[1]:
+                continue
+            key = normalize_name(_ARTICLE.sub("", parts[0]))
+            if len(key) >= 4 and code not in heads.setdefault(key, []):
+                heads[key].append(code)
+    return heads
+
+
+def find_regions_by_head(text: str) -> list[Region]:
+    """Regions whose compound name opens with ``text`` ("Thua Thien" -> Thừa Thiên-Huế).
+
+    For a name written with its region word ("Thua Thien Province") that no region has in
+    full; a bare name is not looked up this way ("Baden" is a town before a region part).
+    """
+    index = _index()
+    codes = _heads().get(normalize_name(_ARTICLE.sub("", text)), [])
+    return sorted((index.regions[c] for c in codes), key=lambda region: region.code)
 
 
 def _describe(regions: Iterable[Region]) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from incidents.extract.document import Doc
+from incidents.extract.evaluate import place_key
+from incidents.extract.pipeline import Extractor
 from incidents.extract.places import make_find_places
 from incidents.extract.registry import Stage
 from incidents.gazetteer import default_gazetteer
@@ -252,3 +256,122 @@ def test_a_country_or_town_naming_a_valley_or_a_war_is_no_place(find_places: Sta
     found = places(find_places, "Two soldiers were killed in Jordan and later in Basra.")
     assert found.get("Jordan") == "country:JO"
     assert (found.get("Basra") or "").startswith("geonames:")
+
+
+# --- Region names of every country and town recall (2026-11-24) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "code"),
+    [
+        # Merged provinces keep each part as a name: Bà Rịa–Vũng Tàu, Sistan and Baluchestan.
+        ("mortar rounds fell on a Marine outpost in Ba Ria Province", "Ba Ria Province", "VN-43"),
+        ("two border guards were shot in Sistan Province", "Sistan Province", "IR-11"),
+        # pycountry writes the Arabic article ("Al Muthanná", "Al Ḩasakah"); English drops it.
+        ("an airstrike on a checkpoint in Muthanna province", "Muthanna province", "IQ-MU"),
+        ("Kurdish fighters in Hasakah Governorate were hit", "Hasakah Governorate", "SY-HA"),
+        ("a drone struck a convoy in Hodeidah Governorate", "Hodeidah Governorate", "YE-HU"),
+    ],
+)
+def test_region_phrases_of_any_country(
+    find_places: Stage, text: str, phrase: str, code: str
+) -> None:
+    assert places(find_places, text).get(phrase) == f"admin1:{code}"
+
+
+def test_a_name_followed_by_town_is_a_town(find_places: Stage) -> None:
+    found = places(find_places, "The firing took place at a checkpoint in restive Sopore town.")
+    assert found.get("Sopore") == "geonames:1255714"
+    # Without the settlement word an unknown country's small town needs "in" / "near".
+    assert "Sopore" not in places(find_places, "Restive Sopore mourned the dead.")
+
+
+def test_a_doubled_letter_written_once_in_the_gazetteer(find_places: Stage) -> None:
+    found = places(find_places, "Indian troops fired on Indian police near Baramulla.")
+    assert found.get("Baramulla") == "geonames:1277085"  # Bāramūla
+
+
+# --- Which place is the event's (assemble._pick_place) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def event_place(extractor: Extractor, text: str) -> str | None:
+    """The place key of the one draft the text gives."""
+    drafts = extractor.extract(text, published=date(2024, 3, 1)).drafts
+    assert len(drafts) == 1, [d.title for d in drafts]
+    return place_key(drafts[0])
+
+
+def test_a_capitalised_dateline_with_a_dash_is_no_event_place(extractor: Extractor) -> None:
+    text = (
+        "AMMAN - Two Jordanian soldiers were killed on Tuesday when a Jordanian helicopter "
+        "mistakenly fired on their patrol in southern Syria."
+    )
+    assert event_place(extractor, text) == "country:SY"
+
+
+def test_whose_zone_is_not_where(extractor: Extractor) -> None:
+    text = (
+        "Three Turkish soldiers were killed on Monday when Turkish jets mistakenly bombed "
+        "their position during an operation in Turkey's buffer zone in north Iraq."
+    )
+    assert event_place(extractor, text) == "country:IQ"
+
+
+def test_a_border_a_war_or_a_flight_is_no_event_place(extractor: Extractor) -> None:
+    text = (
+        "A Nigerien pilot was killed on 3 May when Nigerien troops mistakenly shot down his "
+        "jet as it flew back to Mali from a mission over Burkina Faso. The loss near the "
+        "Mali-Niger border was the first of the war against the jihadists."
+    )
+    assert event_place(extractor, text) is None
+
+
+def test_a_memorial_is_no_event_place(extractor: Extractor) -> None:
+    text = (
+        "On 14 August 1944 Allied bombers mistakenly bombed Canadian troops in Normandy, "
+        "killing 65 of them, among them Brigadier John Doe. Camp Doe, in Kingston, Ontario, "
+        "is named in his honor."
+    )
+    assert event_place(extractor, text) == "admin1:FR-NOR"
+
+
+def test_the_text_says_where_the_incident_took_place(extractor: Extractor) -> None:
+    text = (
+        "Two Indian soldiers were killed after troops from another unit mistakenly opened "
+        "fire on their patrol in Indian-controlled territory, officials said on Friday.\n\n"
+        "The incident took place late on Thursday near a mosque in Kulgam town, police said."
+    )
+    assert event_place(extractor, text) == "geonames:1265734"
+
+
+def test_the_country_is_the_one_the_text_is_about(extractor: Extractor) -> None:
+    text = (
+        "Nigerian jets kill 7 Nigerian soldiers\n\n"
+        "A Nigerian Air Force jet mistakenly bombed a Nigerian army position on 2 February, "
+        "killing seven soldiers in the northeast of the country, a Nigerian officer said."
+    )
+    assert event_place(extractor, text) == "country:NG"
+
+
+def test_the_articles_country_sets_an_unplaced_incident(extractor: Extractor) -> None:
+    text = (
+        "Somali forces have fought al-Shabaab across southern Somalia for months.\n\n"
+        "On 12 January, two Somali soldiers were killed when an allied drone mistakenly "
+        "struck their unit, officials said. Another soldier died in a crash near the Kenya "
+        "border."
+    )
+    assert event_place(extractor, text) == "country:SO"
+
+
+def test_an_earlier_incident_recalled_takes_no_setting(extractor: Extractor) -> None:
+    text = (
+        "French troops ended their mission in Mali in 2022.\n\n"
+        "Two soldiers were killed in a 2013 friendly fire incident when a French jet "
+        "bombed them by mistake."
+    )
+    assert event_place(extractor, text) is None

@@ -16,6 +16,7 @@ from incidents.regions import (
     Region,
     admin1_from_geonames,
     find_regions,
+    find_regions_by_head,
     get_region,
     region_aliases,
     resolve_region,
@@ -242,3 +243,18 @@ def test_every_ua_ru_by_admin1_in_cities500_is_mapped() -> None:
         ("BY", "07"): "Vitebsk",
     }.items():
         assert largest[(country, code)][1] == capital
+
+
+def test_arabic_article_dropped_from_a_region_name() -> None:
+    # pycountry: "An Najaf", "Ar Raqqah"; English writes "Najaf", "Raqqah".
+    assert [r.code for r in find_regions("Najaf")] == ["IQ-NA"]
+    assert [r.code for r in find_regions("Raqqah")] == ["SY-RA"]
+    assert find_regions("Al") == [] and find_regions("Ash") == []
+
+
+def test_first_part_of_a_compound_region_name() -> None:
+    assert [r.code for r in find_regions_by_head("Ba Ria")] == ["VN-43"]
+    assert [r.code for r in find_regions_by_head("Sistan")] == ["IR-11"]
+    # Only the opening part: "Baluchestan" closes the name, and a whole name is no head.
+    assert find_regions_by_head("Baluchestan") == []
+    assert find_regions_by_head("Kharkiv") == []

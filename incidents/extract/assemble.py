@@ -24,7 +24,7 @@ import yaml
 
 from incidents.extract.casualties import NAMED
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
-from incidents.extract.places import named_regions, one_sense
+from incidents.extract.places import country_name, country_prior, named_regions, one_sense
 from incidents.geo import haversine_km
 from incidents.schema import (
     ActorInvolvement,
@@ -738,9 +738,26 @@ def _scene(index: _Index, group: _Group) -> list[int]:
 
 # Matched at the name's end with ``match(text, pos)``, so no "^" (it would only match at 0).
 _DATELINE = re.compile(r"[^\S\n]*[,(][^\n:—–]{0,40}(?:[:—–]|\)|\s-\s)")
+# "JERUSALEM - Four Israeli soldiers ...": a capitalised place and a dash open the story.
+_CAPS_DATELINE = re.compile(r"[^\S\n]*(?:[—–]|--?)[^\S\n]")
+# "near the Lebanon border", "the Iraq-Kuwait border": a country that bounds the scene.
+_BORDER_AFTER = re.compile(
+    r"(?:[-–][A-Z][\w]*)?[^\S\n]+(?:border|frontier|boundary)\b(?![^\S\n]+(?:town|city|village)\b)"
+)
+# "the war against Iraq": the adversary, not where the incident was.
+_WAR_ON = re.compile(r"\b(?:war|wars|campaign|crusade)\s+(?:against|on|with)\s+(?:the\s+)?$", re.I)
+# "Fort McNair ... is named in his honor": a memorial, not the scene.
+_NAMED_FOR = re.compile(
+    r"\b(?:is|was|are|were|been) (?:re)?named (?:in (?:his|her|their) hono(?:u)?rs?\b|after (?:him|her|them)\b)",
+    re.I,
+)
 _ORIGIN = re.compile(
     r"\b(?:(?:flew|flying|departing|departed|took off|launched|returning|returned) from|"
-    r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of))\s+(?:[\w'’-]+,?\s+){0,4}$",
+    r"based (?:in|at)|stationed (?:in|at)|home(?:town)? (?:in|of)|"
+    # "flew back to Kuwait from a mission over Iraq": where a flight was going or had been.
+    r"(?:flew|flying|headed|heading) (?:back )?to|"
+    r"from (?:an?|its|their|his|her) (?:\w+ )?(?:mission|sortie|raid|patrol)s? (?:over|in|to))"
+    r"\s+(?:[\w'’-]+,?\s+){0,4}$",
     re.I,
 )
 
@@ -793,16 +810,26 @@ _INFOBOX_LOCATION = re.compile(r"^Location\b:?[^\S\n]+", re.M)
 
 
 def _incidental(index: _Index, span: Span) -> bool:
-    """A dateline ("KABUL, Afghanistan:"), an origin ("flew from X", "troops from Canada"),
-    where the wounded were taken ("brought to X"), where a speaker sits ("a statement from
-    the base at X") or a capital speaking ("claims London"): not where it happened."""
+    """A dateline ("KABUL, Afghanistan:", "JERUSALEM -"), an origin ("flew from X", "troops
+    from Canada"), where the wounded were taken ("brought to X"), where a speaker sits ("a
+    statement from the base at X"), a capital speaking ("claims London"), a border ("near the
+    Iraq-Kuwait border") or what is named after someone ("Fort McNair, in Washington, is
+    named in his honor"): not where it happened."""
     text = index.doc.text
     line_start = text.rfind("\n", 0, span.start) + 1
-    if not text[line_start : span.start].strip() and _DATELINE.match(text, span.end):
-        return True
-    if span.value.precision == "country" and _FROM_COUNTRIES.search(
-        text, max(line_start, span.start - 120), span.start
+    if not text[line_start : span.start].strip() and (
+        _DATELINE.match(text, span.end)
+        or (text[span.start : span.end].isupper() and _CAPS_DATELINE.match(text, span.end))
     ):
+        return True
+    if span.value.precision == "country" and (
+        _FROM_COUNTRIES.search(text, max(line_start, span.start - 120), span.start)
+        or _BORDER_AFTER.match(text, span.end)
+        or _WAR_ON.search(text, max(0, span.start - 30), span.start)
+    ):
+        return True
+    i = index.doc.sentence_index(span.start)
+    if i >= 0 and _NAMED_FOR.search(index.text(i)):
         return True
     if span.value.precision == "town" and (
         _SPEAKER_BEFORE.search(text, max(0, span.start - 20), span.start)
@@ -878,11 +905,40 @@ def _pick_place(index: _Index, group: _Group) -> Span | None:
     return chosen
 
 
+# "The firing incident took place at X", "Both incidents occurred in X": the text says
+# outright where the incident it has told was.
+_INCIDENT_AT = re.compile(
+    r"\b(?:incidents?|shooting|attack|strike|accident|clash|exchange of fire|firing|ambush|"
+    r"friendly[- ]fire)\s+(?:(?:took place|occurred|happened)\b|(?:was|were) (?:in|at|near)\b)",
+    re.I,
+)
+_PLACE_STATEMENT_REACH = 6  # sentences after the incident's last one
+
+
+def _place_statements(index: _Index, group: _Group) -> list[int]:
+    """Sentences among or after the group's that say where "the incident" happened, up to
+    the next event the text tells (a trigger sentence of its own)."""
+    members = set(group.sentences)
+    last = group.sentences[-1]
+    found: list[int] = []
+    for j in range(
+        group.sentences[0], min(last + 1 + _PLACE_STATEMENT_REACH, len(index.sentences))
+    ):
+        if j in members:
+            continue
+        if j > last and _is_trigger(index, j):
+            break
+        if _INCIDENT_AT.search(index.text(j)):
+            found.append(j)
+    return found
+
+
 def _pick_event_place(index: _Index, group: _Group) -> Span | None:
     regions = named_regions(index.doc.text, index.doc.spans)
+    statements = _place_statements(index, group)
     places = [
         one_sense(index.doc.text, p, regions, index.doc.spans)
-        for i in group.sentences
+        for i in [*group.sentences, *statements]
         for p in index.spans(i, "place")
         if not _incidental(index, p) and not _whose(index, p)
     ]
@@ -907,20 +963,26 @@ def _pick_event_place(index: _Index, group: _Group) -> Span | None:
             ]
             if near:
                 return min(near, key=lambda p: p.start)
-        return _country_of_text(index)
+        if _told_apart(index, group):
+            return None  # "in a 2002 incident": not set where the article's story is
+        return _the_country(index, group) or _country_of_text(index)
     if not places:
         return None
-    trigger_set = set(group.triggers)
+    trigger_set = {*group.triggers, *statements}
 
     def rank(span: Span) -> tuple[int, int, int, int, int]:
         # Where the event sentences say it happened beats a town named in passing nearby.
         value: PlaceMention = span.value
         in_trigger = 0 if index.doc.sentence_index(span.start) in trigger_set else 1
         specific = 0 if value.precision in ("exact_site", "town", "admin2", "admin1") else 1
-        # "in Afghanistan" places the event; "U.S. forces" only names whose forces.
+        # "in Afghanistan" places the event; "U.S. forces" only names whose forces, and
+        # "in Israel's security zone in south Lebanon" whose zone.
         modifier = int(
             value.precision == "country"
-            and not _IN_COUNTRY.search(index.doc.text, max(0, span.start - 30), span.start)
+            and (
+                not _IN_COUNTRY.search(index.doc.text, max(0, span.start - 30), span.start)
+                or bool(_POSSESSIVE_AFTER.match(index.doc.text, span.end))
+            )
         )
         precision = _PRECISION_RANK.get(value.precision, 5)
         return (specific, modifier, in_trigger, precision, span.start)
@@ -929,6 +991,7 @@ def _pick_event_place(index: _Index, group: _Group) -> Span | None:
     return best
 
 
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 # "the U.S. Department of Defense", "U.S. forces": a country that says whose, not where.
 _WHOSE_AFTER = re.compile(
     r"[^\S\n]+(?:Department|Ministry|Army|Navy|Air Force|Marines?|Forces?|Command|Embassy|"
@@ -946,7 +1009,53 @@ def _whose(index: _Index, span: Span) -> bool:
     )
 
 
-_IN_COUNTRY = re.compile(r"\b(?:in|across|over|off|inside|throughout)\s+(?:the\s+)?(?:\w+ern\s+)?$")
+# "in Afghanistan", "in southern Lebanon", "in south Lebanon", "in the north of Iraq".
+_IN_COUNTRY = re.compile(
+    r"\b(?:(?:in|across|over|off|inside|throughout)\s+(?:the\s+)?"
+    r"(?:(?:\w+ern|(?:north|south)(?:[- ]?(?:east|west))?|east|west|central)\s+)?"
+    r"|in\s+the\s+(?:far\s+)?(?:(?:north|south)(?:[- ]?(?:east|west))?|east|west|centre|center)"
+    r"(?:ern)?\s+(?:part\s+)?of\s+)$",
+    re.I,
+)
+
+
+def _told_apart(index: _Index, group: _Group) -> bool:
+    """The incident's own dates all end over a year before the article's time (its
+    publication date, else the latest date it gives): an earlier event recalled ("killed in
+    a 2002 incident"), which the article's setting does not place."""
+    own = [d.value for i in group.sentences for d in index.spans(i, "date")]
+    if not own:
+        return False
+    now = index.doc.published or max(
+        (d.value.end for d in index.doc.spans if d.label == "date"), default=None
+    )
+    return now is not None and all((now - d.end).days > 366 for d in own)
+
+
+# "in the northwest of the country", "across the country": the country the article is about.
+_THE_COUNTRY = re.compile(
+    r"\b(?:in|across|throughout|of)\s+(?:the\s+(?:(?:far\s+)?(?:\w+ern|north|south|east|west|"
+    r"north-?east|north-?west|south-?east|south-?west|centre|center|rest|parts?)\s+(?:part\s+)?"
+    r"of\s+)?)?(?P<phrase>the\s+country)\b(?!['’]s)",
+    re.I,
+)
+
+
+def _the_country(index: _Index, group: _Group) -> Span | None:
+    """The words "the country" said of the incident's scene: the one country the whole text is about
+    (named or by its people more often than all others together, and at least 3 times)."""
+    for i in group.sentences:
+        m = _THE_COUNTRY.search(index.text(i))
+        if m is None:
+            continue
+        prior = country_prior(index.doc.text)
+        top = max(prior, key=lambda c: prior[c], default=None)
+        if top is None or prior[top] <= sum(prior.values()) - prior[top] or prior[top] < 3:
+            return None
+        start = index.sentences[i].start + m.start("phrase")
+        mention = PlaceMention(country_name(top), None, top, None, None, None, "country")
+        return Span(start, start + len(m.group("phrase")), "place", mention, "places", 0.5)
+    return None
 
 
 def _country_of_text(index: _Index) -> Span | None:
@@ -960,7 +1069,13 @@ def _country_of_text(index: _Index) -> Span | None:
         and p.value.precision == "country"
         and _IN_COUNTRY.search(text, max(0, p.start - 30), p.start)
     ]
-    named = {p.value.country for s in index.by_sentence for p in s if p.label == "place"}
+    # Datelines, borders and origins do not say where the article's events are.
+    named = {
+        p.value.country
+        for s in index.by_sentence
+        for p in s
+        if p.label == "place" and not _incidental(index, p)
+    }
     return found[0] if len(named) == 1 and found else None
 
 

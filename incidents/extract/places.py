@@ -22,7 +22,7 @@ from incidents.extract.document import Doc, PlaceMention, Span
 from incidents.gazetteer import Gazetteer, GazetteerPlace
 from incidents.geo import haversine_km
 from incidents.names import normalize_name
-from incidents.regions import Region, find_regions
+from incidents.regions import Region, find_regions, find_regions_by_head
 
 STAGE = "places"
 # "al-Qaim", "Deir ez-Zor": an Arabic article written in lower case opens a name word.
@@ -51,6 +51,8 @@ _LOCATIVE = re.compile(
 )
 # "at Budgam near Srinagar", "near Qalqilya": a place word that points at a town.
 _AT_TOWN = re.compile(r"\b(?:at|near|outside|village of|town of|city of)\s+(?:the\s+)?$")
+# "volatile Tral town", "Srinagar city": a name followed by its settlement word is a town.
+_TOWN_AFTER = re.compile(r"[^\S\n]+(?:town|city|village)\b(?![^\S\n]+(?:council|hall)\b)")
 _VOWELS = "aeiouy"
 _SWAPS = {"k": "q", "q": "k", "c": "k"}
 _STRONG = re.compile(
@@ -154,6 +156,12 @@ def _country_names() -> re.Pattern[str]:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
 
 
+def country_name(code: str) -> str:
+    """The first name the countries lexicon gives a country code (the code if none)."""
+    country = _countries().get(code)
+    return country.names[0] if country and country.names else code
+
+
 def _country_of(name: str) -> str | None:
     for code, country in _countries().items():
         if name in country.names:
@@ -215,7 +223,8 @@ def _region_phrase(phrase: str) -> tuple[int, Region] | None:
 
     Words before the name are dropped one by one ("Iraq's Duhok province", "the Donetsk
     region"), and a name the region list spells one step differently is accepted when only
-    one region answers ("Shabwa province" / Shabwah)."""
+    one region answers ("Shabwa province" / Shabwah), as is the first part of a merged
+    province's compound name ("Thua Thien Province" / Thừa Thiên-Huế)."""
     for ending, nominative in _OBLIQUE_REGION:
         if ending.search(phrase):
             phrase = ending.sub(nominative, phrase)
@@ -224,10 +233,11 @@ def _region_phrase(phrase: str) -> tuple[int, Region] | None:
     for k in range(len(words) - 1):
         tail = " ".join(words[k:])
         offset = len(" ".join(words[:k])) + (1 if k else 0)
-        regions = find_regions(tail) or find_regions(tail.rsplit(" ", 1)[0])
+        head = tail.rsplit(" ", 1)[0]
+        # "Thua Thien Province": the first part of a merged province's name (Thừa Thiên-Huế).
+        regions = find_regions(tail) or find_regions(head) or find_regions_by_head(head)
         if len(regions) == 1:
             return offset, regions[0]
-        head = tail.rsplit(" ", 1)[0]
         if regions or " " in head or len(head) < 5:
             continue
         variants = {r.code: r for v in _spellings(head) for r in find_regions(v)}
@@ -269,9 +279,11 @@ def _only_exact(name: str, pool: Sequence[GazetteerPlace]) -> bool:
 
 def _spellings(name: str) -> set[str]:
     """Transliteration variants one step away: a vowel swapped, a final "h" added or
-    dropped, "k"/"q" or "c"/"k" exchanged ("Budgam" -> "Badgam", "Qalqilya" -> "Qalqilyah")."""
+    dropped, a doubled letter written once, "k"/"q" or "c"/"k" exchanged ("Budgam" -> "Badgam", "Qalqilya" -> "Qalqilyah")."""
     word = name.lower()
     out = {word + "h", word[:-1] if word.endswith("h") else word}
+    # "Baramulla" / Bāramūla: a doubled letter written once.
+    out.update(word[:i] + word[i + 1 :] for i in range(1, len(word)) if word[i] == word[i - 1])
     for i in range(1, len(word)):  # the first letter stays: "Pocheon" is not "Ocheon"
         letter = word[i]
         swaps = _VOWELS if letter in _VOWELS else _SWAPS.get(letter, "")
@@ -642,7 +654,7 @@ def make_find_places(
                     found = [p for p in found if p.country == after_town.country]
                     if not found:
                         continue
-                strong = bool(_STRONG.search(before))
+                strong = bool(_STRONG.search(before) or _TOWN_AFTER.match(text, c_end))
                 found = _by_name(candidate, found)
                 in_prior = [p for p in found if p.country in prior]
                 pool = _world_city(found, in_prior) or in_prior or found

@@ -399,3 +399,29 @@ def test_casualties_besides_the_dead_are_the_wounded() -> None:
     assert figures("The shelling caused 40 deaths and 112 casualties.") == [
         ("40 deaths", K, UNK, 40, 40, 40)
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("В результате обстрела погибли 14 военнослужащих.", [("погибли 14", K, 14)]),
+        (
+            "Один боєць загинув, ще трьох поранено.",
+            [("Один боєць загинув", K, 1), ("трьох поранено", W, 3)],
+        ),
+        ("Четверо бойцов получили ранения.", [("Четверо бойцов получили ранения", W, 4)]),
+        # A year or a day before the verb is no count; the count after it is.
+        ("В 2019 году погибли 6 морпехов.", [("погибли 6", K, 6)]),
+        ("12 марта погибли двое.", [("погибли двое", K, 2)]),
+        ("Погибших нет.", []),
+    ],
+)
+def test_russian_and_ukrainian_figures(
+    text: str, expected: list[tuple[str, CasualtyKind, int]]
+) -> None:
+    assert [(quote, kind, best) for quote, kind, _, _, best, _ in figures(text)] == expected
+
+
+def test_a_crew_that_ejected_successfully_is_a_zero_killed() -> None:
+    rows = figures("The two pilots successfully ejected before the jet crashed.")
+    assert [(kind, best) for _, kind, _, _, best, _ in rows] == [(K, 0)]

@@ -310,7 +310,7 @@ def test_by_mistake_needs_a_fire_verb() -> None:
         ),
         (
             "Артиллеристы по ошибке обстреляли свои позиции.",
-            ("обстреляли свои", "fratricide", "own_forces"),
+            ("обстреляли свои позиции", "fratricide", "own_forces"),
         ),
         (
             "Зенітники помилково збили власний літак.",
@@ -343,3 +343,42 @@ def test_russian_and_ukrainian_fratricide_phrasings(
 )
 def test_third_round_fratricide_phrasings(text: str, expected: tuple[str, str, str]) -> None:
     assert expected in cues_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # Own-markers with a fire word a few words before, any inflection (RU / UK).
+        ("Батарея окупантів завдала вогневого ураження своїм позиціям біля села.", "own_forces"),
+        ("Ночью артиллерия накрыла огнём собственные окопы у реки.", "own_forces"),
+        # Losses put down to the own side's mistake.
+        ("Через помилку власного командування загинули п'ятеро бійців.", "own_forces"),
+        ("Из-за ошибки своего штаба погибли два десятка солдат.", "own_forces"),
+        ("The men died because of a blunder by their own command.", "own_forces"),
+        # Mistaking the people fired on for someone else, in three languages.
+        ("The patrol opened fire on the truck, taking them for infiltrators.", "accidental"),
+        ("Бойцы обстреляли колонну, приняв её за противника.", "accidental"),
+        ("Десантники відкрили вогонь, прийнявши їх за диверсантів.", "accidental"),
+        # A fight whose other side is found out afterwards.
+        ("The night-long gunfight later turned out to be against a Marine patrol.", "accidental"),
+    ],
+)
+def test_own_marker_and_mistaken_identity_cues(text: str, code: str) -> None:
+    assert code in {c for _, dimension, c in cues_of(text) if dimension == "fratricide"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Солдаты вернулись на свои позиции после обстрела.",  # own positions, no fire on them
+        "Они загрязняют окружающую среду своими отходами.",
+        "The gunfight turned into a rout of the insurgents.",
+    ],
+)
+def test_own_words_without_fire_on_them_are_no_cue(text: str) -> None:
+    assert not {c for _, dimension, c in cues_of(text) if dimension == "fratricide"}
+
+
+def test_discoordination_is_a_coordination_failure() -> None:
+    found = cues_of("The helicopter was hit by a missile because of discoordination of units.")
+    assert ("discoordination", "cause", "coordination_failure") in found

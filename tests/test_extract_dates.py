@@ -385,3 +385,22 @@ def test_a_year_dating_an_event_noun() -> None:
     spans = [s for s in find_dates(Doc(text)) if s.label == "date"]
     assert [text[s.start : s.end] for s in spans] == ["2007"]
     assert spans[0].start == text.index("2007 death")
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Во вторник артиллерия ударила по своим позициям.", date(2021, 6, 1)),
+        ("У п'ятницю окупанти обстріляли свої позиції.", date(2021, 5, 28)),
+        ("В воскресенье сбили свой самолёт.", date(2021, 5, 30)),
+    ],
+)
+def test_russian_and_ukrainian_weekdays(text: str, day: date) -> None:
+    # Published on Thursday 3 June 2021: the weekday is the last one on or before it.
+    (span,) = find_dates(Doc(text, date(2021, 6, 3)))
+    assert isinstance(span.value, IncidentDate)
+    assert (span.value.start, span.value.end) == (day, day)
+
+
+def test_a_slavic_weekday_needs_its_preposition() -> None:
+    assert find_dates(Doc("Заводы загрязняют окружающую среду.", date(2021, 6, 3))) == []

@@ -226,3 +226,55 @@ def test_an_undated_incident_without_a_publication_date_asks_for_a_date(
     (undated,) = extractor.extract(text).drafts
     assert undated.date.end == date.today()
     assert "set it by hand" in (undated.notes or "")
+
+
+@pytest.mark.parametrize(
+    ("firer", "drafts"),
+    [("a Ukrainian tank", 1), ("a Russian tank", 0)],
+)
+def test_fire_on_them_by_the_speakers_own_side(
+    extractor: Extractor, firer: str, drafts: int
+) -> None:
+    # "them" has no side of its own; the only sided antecedent is the speaker's.
+    text = f"A Ukrainian soldier said seven comrades died when {firer} fired on them near Kupiansk."
+    assert len(extractor.extract(text, published=date(2024, 5, 10)).drafts) == drafts
+
+
+@pytest.mark.parametrize(
+    ("cause", "drafts"),
+    [(" because of poor coordination between units", 1), ("", 0)],
+)
+def test_a_fratricide_cause_makes_a_hit_an_event(
+    extractor: Extractor, cause: str, drafts: int
+) -> None:
+    text = f"A Ukrainian Mi-8 helicopter was hit by an anti-aircraft missile{cause} near Kherson."
+    assert len(extractor.extract(text, published=date(2024, 5, 10)).drafts) == drafts
+
+
+def test_an_unanchored_detail_joins_the_event_told_before(extractor: Extractor) -> None:
+    text = (
+        "On 3 May, a Ukrainian brigade near Bakhmut took losses from its own artillery.\n"
+        "According to local sources, scouts opened fire on a group of men, taking them for "
+        "enemy soldiers."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 5, 10)).drafts
+    spans = sorted((e.start, e.end) for e in draft.evidence if e.field == "incident")
+    assert len(spans) == 2
+    assert text[spans[1][0] :].startswith("According to local sources")
+    # Alone, the detail pins nothing down and is no incident.
+    alone = text.split("\n")[1]
+    assert extractor.extract(alone, published=date(2024, 5, 10)).drafts == []
+
+
+def test_what_happened_overnight_has_the_day_it_was_reported(extractor: Extractor) -> None:
+    text = (
+        "Russian air defences shot down their own helicopter overnight near Belgorod, "
+        "Ukrainian officials said on Wednesday."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 5, 10)).drafts
+    assert draft.date is not None
+    assert (draft.date.start, draft.date.end) == (date(2024, 5, 8), date(2024, 5, 8))
+    # Without "overnight" the reporting day is no event date.
+    plain = text.replace(" overnight", "")
+    (draft,) = extractor.extract(plain, published=date(2024, 5, 10)).drafts
+    assert draft.date is None or draft.date.start != draft.date.end

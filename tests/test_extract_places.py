@@ -375,3 +375,10 @@ def test_an_earlier_incident_recalled_takes_no_setting(extractor: Extractor) -> 
         "bombed them by mistake."
     )
     assert event_place(extractor, text) is None
+
+
+def test_russian_prepositions_are_no_towns(find_places: Stage) -> None:
+    # "По" is a spelling of Pau and "У" of several towns; here they are prepositions.
+    found = places(find_places, "По данным штаба, у Бахмута шли бои. По словам офицера, всё тихо.")
+    assert "По" not in found
+    assert "у" not in found

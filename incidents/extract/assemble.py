@@ -70,6 +70,10 @@ _DATELINE_CLOSE = re.compile(r"\)[^\S\n]*(?:[—–:]|--?\s)")
 # "a report released Monday": when a document came out, not a day an event is dated by.
 _ISSUED = re.compile(r"\b(?:released|issued|published|made public)\b[^.;]*$", re.I)
 # "shot down a Tornado that day", "the same day": the day the text last named.
+_OVERNIGHT = re.compile(
+    r"\b(?:overnight|last night|(?:минувшей |этой |прошлой )?ночью|(?:цієї |минулої )?(?:вночі|уночі))\b",
+    re.I,
+)
 _SAME_DAY = re.compile(r"\b(?:that(?: same)? (?:day|night)|the same (?:day|night))\b", re.I)
 # A sentence that opens with a quotation: a date after the closing quote dates the saying.
 _QUOTE_THEN_ATTRIBUTION = re.compile(r"^\s*[\"“][^\"”]{10,}[\"”][^\"“”]*$")
@@ -108,6 +112,7 @@ _MECHANISM_ORDER = (
 _PRECISION_RANK = {"exact_site": 0, "town": 1, "admin2": 2, "admin1": 3, "country": 4}
 UNDATED_WINDOW = timedelta(days=30)
 _LEDE = 2  # the headline and the first two sentences after it
+_DETAIL_REACH = 3  # sentences after a trigger where an unanchored fratricide sentence joins it
 
 
 @dataclass
@@ -246,7 +251,9 @@ def friendly(a: str, b: str) -> bool:
     return a == b or any(a in group and b in group for group in _alliances())
 
 
-def _is_trigger(index: _Index, i: int) -> bool:
+def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
+    """A sentence telling a fratricide event; ``concrete=False`` waives the need for a
+    date, place, figure or sided unit in its paragraph (a detail of an event told nearby)."""
     fratricide = {c.value.code for c in index.cues(i, "fratricide")}
     actors = [a.value for a in index.spans(i, "actor")]
     roles = Counter(a.role for a in actors)
@@ -257,9 +264,28 @@ def _is_trigger(index: _Index, i: int) -> bool:
     # troops"), is fratricide even when the text never says so.
     # The fire verbs alone say it ("the bombing of Canadian soldiers by an American pilot").
     same_side = bool(firing_sides & hit_sides)
+    # "a Russian soldier said 20 men died after a Russian tank fired on them": fire on a
+    # pronoun whose only sided antecedent in the sentence is of the firer's side.
+    sided = Counter(a.side for a in actors if a.side in firing_sides)
+    if (
+        not hit_sides
+        and any(n >= 2 for n in sided.values())
+        and _PRONOUN_TARGET.search(index.text(i))
+    ):
+        same_side = True
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
     allied = any(friendly(f, h) for f in firing_sides for h in hit_sides)
-    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied
+    # A fratricide cause told of one hit ("the jet was hit by a Patriot battery due to
+    # poor coordination between units"): the firer and the hit are named, not as foes.
+    caused = (
+        roles["firing"] >= 1
+        and roles["hit"] >= 1
+        and not (firing_sides and hit_sides)
+        and any(
+            c.value.code in _FRATRICIDE_CAUSES and c.confidence >= 1 for c in index.cues(i, "cause")
+        )
+    )
+    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied or caused
     # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
     # force that is neither the firer's own nor an ally's.
     foes = bool(firing_sides and hit_sides) and not (same_side or allied)
@@ -284,8 +310,17 @@ def _is_trigger(index: _Index, i: int) -> bool:
     # sentence itself dates or places one.
     if index.cues(i, "generic") and not (_event_dates(index, i) or _towns(index, i)):
         return False
-    return any(_concrete(index, j) for j in index.same_paragraph(i))
+    return not concrete or any(_concrete(index, j) for j in index.same_paragraph(i))
 
+
+# Fire verbs on a pronoun: "fired on them", "opened fire at us".
+_PRONOUN_TARGET = re.compile(
+    r"\b(?:fired|fires|firing|opened fire|shot|shooting|shelled|shelling|struck|hit|attacked|"
+    r"bombed|targeted)\s+(?:(?:on|at|upon)\s+)?(?:them|us)\b",
+    re.I,
+)
+# Causes that only fire on one's own or allied side has.
+_FRATRICIDE_CAUSES = frozenset({"misidentification", "coordination_failure"})
 
 # Generic codes that no date or place in the sentence turns into an event.
 _NO_EVENT = frozenset({"total", "conditional"})
@@ -559,6 +594,13 @@ def group_sentences(index: _Index) -> list[_Group]:
     last_group: _Group | None = None
     triggers = {i for i in range(len(index.sentences)) if _is_trigger(index, i)}
     listed = _listed_events(index, triggers)
+    # A sentence that tells fratricide but pins nothing down ("scouts opened fire on a
+    # group, taking them for the enemy") is the detail of the event told just before.
+    details = {
+        i
+        for i in range(len(index.sentences))
+        if i not in triggers and _is_trigger(index, i, concrete=False)
+    }
     for i in range(len(index.sentences)):
         # "Another such incident occurred on August 20, near X": one more of the kind just told.
         such = bool(groups) and bool(_SUCH.search(index.text(i))) and _has_anchor(index, [i])
@@ -604,6 +646,16 @@ def group_sentences(index: _Index) -> list[_Group]:
                 groups.append(home)
             home.triggers.append(i)
             last_trigger, last_group = i, home
+        elif (
+            i in details
+            and last_group is not None
+            and i - last_trigger <= _DETAIL_REACH
+            and index.paragraph_of[i] - index.paragraph_of[last_trigger] <= 1
+            and not _NEW_EVENT.search(index.text(i))
+            and not _conflicts(index, last_group, i)
+        ):
+            last_group.triggers.append(i)
+            last_trigger = i
         elif last_group is not None and i - last_trigger <= 6 and _ANAPHOR.search(index.text(i)):
             last_group.context.append(i)
         elif (
@@ -709,6 +761,14 @@ def _pick_date(index: _Index, group: _Group) -> Span | None:
             ]
             if days:
                 found = days[-1]
+                return Span(found.start, found.end, "date", found.value, found.stage, 0.5)
+    # "shot down their own jet overnight, the Navy said Friday": what happened overnight
+    # happened by the day it is reported.
+    for i in group.triggers:
+        if _OVERNIGHT.search(index.text(i)):
+            days = [d for d in index.spans(i, "date") if d.value.precision == "day"]
+            if days:
+                found = days[0]
                 return Span(found.start, found.end, "date", found.value, found.stage, 0.5)
     # The scene's date is often given once, before ("On 21 June 1917 ..."), or the sentence
     # after says when ("The deaths happened on Monday night").

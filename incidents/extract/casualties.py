@@ -101,6 +101,14 @@ class Nouns(_Strict):
     plural: list[str]
 
 
+class Slavic(_Strict):
+    """Russian / Ukrainian words by stem: number words -> value, death and wound verbs."""
+
+    numbers: dict[str, int]
+    killed: list[str]
+    wounded: list[str]
+
+
 class CasualtyLexicon(_Strict):
     """The contents of ``lexicons/casualties.yaml``."""
 
@@ -123,6 +131,7 @@ class CasualtyLexicon(_Strict):
     tolls: list[str]
     toll_verbs: list[str]
     months: list[str]
+    slavic: Slavic
 
 
 @cache
@@ -427,7 +436,54 @@ def find_casualties(doc: Doc) -> list[Span]:
                 spans.append(Span(start, hit.end, LABEL, figure, STAGE, hit.confidence))
         previous = (hit.end, population)
     spans += _survivors(text, spans, rules)
+    spans += _slavic(text, spans)
     return spans + _people_named(text, spans)
+
+
+_SLAVIC_MONTHS = (
+    "январ|феврал|март|апрел|ма[яйе]|июн|июл|август|сентябр|октябр|ноябр|декабр|"
+    "січ|лют|берез|квіт|травн|черв|лип|серп|верес|жовт|листопад|груд"
+)
+
+
+@cache
+def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
+    """One regex for a Russian / Ukrainian count before or after a death or wound verb."""
+    lex = load_lexicon().slavic
+    number = r"(?P<{}>\d{{1,5}}|" + "|".join(f"(?:{n})" for n in lex.numbers) + r")(?!\w)"
+    kinds = rf"(?P<{{}}k>(?P<{{}}killed>{'|'.join(lex.killed)})|(?:{'|'.join(lex.wounded)}))"
+    words = r"(?:[^\W\d]+[^\S\n]+){0,2}?"
+    # "в 2023 году погибли", "22 февраля погибли": a year or a day, not a count.
+    not_date = r"(?!(?:год|лет|рок|рік|році|" + _SLAVIC_MONTHS + r")\w*)"
+    after = number.format("n1") + r"[^\S\n]+" + not_date + words + kinds.format("a", "a")
+    before = (
+        kinds.format("b", "b")
+        + r"[^\S\n]+(?:(?:ещ[её]|ще|еще|более|понад|около|близько)[^\S\n]+)?"
+        + number.format("n2")
+    )
+    return dict(lex.numbers), re.compile(rf"(?<!\w)(?:{after}|{before})(?!\w)", re.I)
+
+
+def _slavic_count(word: str, values: dict[str, int]) -> int:
+    if word.isdigit():
+        return int(word)
+    return next(v for n, v in values.items() if re.fullmatch(n, word, re.I))
+
+
+def _slavic(text: str, found: list[Span]) -> list[Span]:
+    """ "погибли 33 военнослужащих", "один окупант загинув, ще двох поранено": Russian and
+    Ukrainian figures, where no English figure was read on the same words."""
+    values, regex = _slavic_rules()
+    out = []
+    for m in regex.finditer(text):
+        if any(s.start < m.end() and m.start() < s.end for s in found):
+            continue
+        count = _slavic_count(m["n1"] or m["n2"], values)
+        killed = m["akilled"] if m["n1"] else m["bkilled"]
+        kind = CasualtyKind.KILLED if killed else CasualtyKind.WOUNDED
+        figure = CasualtyFigure(kind=kind, low=count, best=count, high=count)
+        out.append(Span(m.start(), m.end(), LABEL, figure, STAGE, LOOSE))
+    return out
 
 
 def _survivors(text: str, found: list[Span], rules: _Rules) -> list[Span]:

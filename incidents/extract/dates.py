@@ -47,6 +47,7 @@ class DateLexicon(BaseModel):
 
     months: dict[int, MonthNames]
     weekdays: list[str] = Field(min_length=7, max_length=7)
+    weekdays_slavic: list[list[str]] = Field(min_length=7, max_length=7)
     count_nouns: list[str]
     cues: list[str]
 
@@ -82,6 +83,7 @@ def _rules() -> _Rules:
     # the regex engine can skip ahead; "in", "on Sunday," etc. are picked up by ``leads``.
     names = [n for m in months for n in m.en] + cyr + [n.capitalize() for n in cyr]
     mon, wd = rf"(?:{_alt(names)})\b(?:\.(?=\s*\d))?", _alt(lex.weekdays)
+    slavic = _alt([n for forms in lex.weekdays_slavic for n in forms])
     day = r"[0-3]?\d(?:st|nd|rd|th)?(?![\w-])"
     # The first day of a range runs into its dash: "the night of 21-22 February 1940".
     first_day = r"[0-3]?\d(?:st|nd|rd|th)?(?!\w)"
@@ -106,6 +108,7 @@ def _rules() -> _Rules:
         ("month", rf"(?P<m>{_alt([m.en[0] for m in months])})\b"),
         ("year", rf"(?P<y>{year})"),
         ("weekday", rf"(?P<wd>{wd})\b"),
+        ("weekday", rf"(?:[Вв]о?|[Уу])\s+(?P<wd>{slavic})(?!\w)"),
         (
             "relative",
             r"\b(?:[Tt]he\s+day\s+before\s+yesterday|[Ee]arlier\s+today|[Yy]esterday"
@@ -133,7 +136,10 @@ def _rules() -> _Rules:
         # would start at the newline that ends the line before, outside its sentence.
         leads={kind: re.compile(rf"{lead}\Z") for kind, lead in leads.items()},
         month_of={n.lower(): i for i, m in lex.months.items() for n in (*m.en, *m.ru, *m.uk)},
-        weekday_of={name.lower(): i for i, name in enumerate(lex.weekdays)},
+        weekday_of={
+            **{name.lower(): i for i, name in enumerate(lex.weekdays)},
+            **{name: i for i, forms in enumerate(lex.weekdays_slavic) for name in forms},
+        },
         counts=re.compile(rf"\s+(?:[A-Za-z-]+\s+){{0,2}}(?:{_alt(lex.count_nouns)})\b"),
         cues=frozenset(lex.cues),
     )

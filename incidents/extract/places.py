@@ -89,7 +89,10 @@ _STOP = frozenset(
     "defence president army navy air force forces troops soldiers update video footage "
     "according however meanwhile earlier later join follow read also more war north south "
     "east west center centre royal central national federal imperial special supreme "
-    "united joint".split()
+    "united joint "
+    # Russian and Ukrainian prepositions and particles: "По данным ..." is not Pau.
+    "по в во на с со к ко у о об от до за из при под над для без про через и а но не же "
+    "что как это ли по-прежнему під над від із зі та але що як це".split()
 )
 _BIG_CITY = 100_000
 # A town this size after "in" / "near" is a place even in a country the text never names

@@ -198,6 +198,15 @@ CASES += [
         "At least 30 sailors out of 200 died when the ship sank.",
         [],
     ),
+    # "no further casualties" says nobody more, not nobody at all; a plain zero still counts.
+    (
+        "The convoy recovered the bodies with no further casualties.",
+        [],
+    ),
+    (
+        "The convoy came under fire but there were no casualties.",
+        [("no casualties", K, UNK, 0, 0, 0), ("no casualties", W, UNK, 0, 0, 0)],
+    ),
 ]
 
 

@@ -21,6 +21,22 @@ def cues_of(text: str) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # Tenth round: "airstrike" as one word, a failure named after "coordination", and a
+        # misdirected munition as an accidental release.
+        (
+            "The airstrike was blamed on a communications breakdown.",
+            {
+                ("airstrike", "mechanism", "air_to_ground"),
+                ("communications breakdown", "cause", "coordination_failure"),
+            },
+        ),
+        (
+            "Three marines were hit by a misdirected artillery round.",
+            {
+                ("misdirected artillery round", "fratricide", "accidental"),
+                ("artillery", "mechanism", "indirect_fire"),
+            },
+        ),
         (
             "Russian air defense fired at its own paratroopers undergoing training",
             {

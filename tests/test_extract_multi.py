@@ -278,3 +278,114 @@ def test_what_happened_overnight_has_the_day_it_was_reported(extractor: Extracto
     plain = text.replace(" overnight", "")
     (draft,) = extractor.extract(plain, published=date(2024, 5, 10)).drafts
     assert draft.date is None or draft.date.start != draft.date.end
+
+
+# --- tenth round: sides, eras and background events --------------------------------------
+
+
+def test_host_nation_partners_are_allied_only_in_their_years() -> None:
+    from incidents.extract.assemble import friendly
+
+    assert friendly("nato", "AF", 2012) and friendly("US", "IQ", 2008)
+    assert not friendly("US", "AF", 1999) and not friendly("US", "IQ", 2003)
+    assert not friendly("US", "AF")  # no year: not assumed
+    assert friendly("NO", "DK")  # "NO" (Norway) is a code, not YAML's false
+
+
+@pytest.mark.parametrize(("published", "found"), [(date(2013, 5, 2), 1), (date(2001, 11, 2), 0)])
+def test_a_coalition_strike_on_host_nation_troops_in_its_years(
+    extractor: Extractor, published: date, found: int
+) -> None:
+    text = "A NATO air strike killed three Afghan soldiers at a checkpoint in Kunar province on Tuesday."
+    assert len(extractor.extract(text, published=published).drafts) == found
+
+
+def test_two_forces_of_one_side_clashing_is_an_incident(extractor: Extractor) -> None:
+    text = (
+        "Eleven people died in a clash between Kenyan soldiers and police near Garissa on Sunday."
+    )
+    (draft,) = extractor.extract(text, published=date(2019, 6, 4)).drafts
+    assert _killed(draft) == 11
+    foes = "Eleven people died in a clash between Kenyan soldiers and militants near Garissa on Sunday."
+    assert extractor.extract(foes, published=date(2019, 6, 4)).drafts == []
+
+
+def test_a_force_mistaken_for_the_enemy_is_an_incident(extractor: Extractor) -> None:
+    text = (
+        "Two soldiers died in Beledweyne on Friday. Officials said the gunmen at the gate "
+        "mistook the Ethiopian army patrol for insurgents."
+    )
+    assert len(extractor.extract(text, published=date(2018, 2, 3)).drafts) == 1
+    civilians = (
+        "Two farmers died in Beledweyne on Friday. Officials said the soldiers mistook the "
+        "herders for insurgents."
+    )
+    assert extractor.extract(civilians, published=date(2018, 2, 3)).drafts == []
+
+
+def test_an_unnamed_strikes_fratricide_cause_makes_the_hit_an_event(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Four soldiers were killed in Paktia on Monday. The governor said the airstrike was "
+        "caused by a communication failure and hit an Afghan army checkpoint."
+    )
+    assert len(extractor.extract(text).drafts) == 1
+
+
+def test_a_background_event_is_not_the_lead_events_home(extractor: Extractor) -> None:
+    # The quote tells today's event; the last paragraph an older one with its own time.
+    text = (
+        "Nine soldiers killed in air raid\n\n"
+        "The commander said the air strike \u201cwas due to poor coordination and hit an "
+        "Iraqi army post in the district\u201d.\n\n"
+        "In March last year, two British soldiers were killed by a US jet's misdirected bomb in "
+        "Basra province.\n\n"
+        "In May, soldiers accidentally shelled a market, killing 12 civilians."
+    )
+    drafts = extractor.extract(text, published=date(2007, 8, 2)).drafts
+    assert len(drafts) == 2
+    killed = sorted((_killed(d) or 0) for d in drafts)
+    assert killed == [2, 9]  # the market's 12 civilians join neither
+
+
+def test_a_dated_earlier_event_in_the_same_town_stays_apart(extractor: Extractor) -> None:
+    text = (
+        "Canadian troops in Kandahar killed four Afghan policemen, a governor said on Sunday.\n\n"
+        "In January a NATO airstrike in Kandahar accidentally killed several Afghan soldiers."
+    )
+    drafts = extractor.extract(text, published=date(2008, 4, 14)).drafts
+    assert len(drafts) == 2
+
+
+def test_a_soldiers_part_of_an_unsaid_toll_is_not_added(extractor: Extractor) -> None:
+    text = (
+        "Polish troops mistakenly killed seven Iraqis on Monday near Hilla. The Polish "
+        "soldiers fired back, killing three Iraqi soldiers and four policemen."
+    )
+    (draft,) = extractor.extract(text, published=date(2006, 5, 9)).drafts
+    assert _killed(draft) == 7
+
+
+def test_a_shooting_of_a_driver_at_a_checkpoint_is_no_fratricide(extractor: Extractor) -> None:
+    text = "A soldier at the checkpoint in Kismayo accidentally shot a truck driver on Monday."
+    assert extractor.extract(text, published=date(2016, 3, 2)).drafts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Police in Helmand province, Afghanistan, said the convoy was hit near Shardara.", False),
+        ("Police in Kazakhstan said the convoy was hit near Shardara.", True),
+        ("Police said the convoy was hit near Shardara.", True),
+    ],
+)
+def test_a_town_found_only_abroad_beside_another_countrys_region(
+    extractor: Extractor, text: str, kept: bool
+) -> None:
+    # The gazetteer knows Shardara only in Kazakhstan: beside a region of Afghanistan it is
+    # a place the gazetteer lacks, which must not split an incident as a "town far away".
+    from incidents.extract.assemble import _Index, _towns
+
+    index = _Index(extractor.analyse(text))
+    assert bool(_towns(index, 0)) is kept

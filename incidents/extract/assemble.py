@@ -21,6 +21,7 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from incidents.extract.casualties import NAMED
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
@@ -208,10 +209,17 @@ def _towns(index: _Index, i: int) -> set[str]:
 
 
 def _town_mentions(index: _Index, i: int) -> list[PlaceMention]:
+    places = [s.value for s in index.spans(i, "place")]
+    # "governor of Kunduz province in north Afghanistan, ... near Chardara district": a
+    # town the gazetteer found only abroad (Shardara, Kazakhstan), beside a region or
+    # country of one other country, is that country's place the gazetteer lacks.
+    regions = {p.country for p in places if p.precision in ("admin1", "country") and p.country}
     return [
-        s.value
-        for s in index.spans(i, "place")
-        if s.value.gazetteer_id and s.value.precision in ("town", "exact_site")
+        p
+        for p in places
+        if p.gazetteer_id
+        and p.precision in ("town", "exact_site")
+        and not (len(regions) == 1 and p.country not in regions)
     ]
 
 
@@ -239,16 +247,48 @@ def _clashing(index: _Index, i: int) -> set[str]:
     }
 
 
+class _Era(BaseModel):
+    """A host-nation partnership and the years (inclusive) it held."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    members: frozenset[str]
+    years: tuple[int, int]
+
+
+class _AllianceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    alliances: dict[str, frozenset[str]]
+    eras: dict[str, _Era] = {}
+
+
 @cache
-def _alliances() -> list[frozenset[str]]:
+def _alliance_file() -> _AllianceFile:
     raw = files("incidents.extract").joinpath("lexicons/alliances.yaml").read_text("utf-8")
-    data = yaml.safe_load(raw)
-    return [frozenset(str(c) for c in members) for members in data["alliances"].values()]
+    return _AllianceFile.model_validate(yaml.safe_load(raw))
 
 
-def friendly(a: str, b: str) -> bool:
-    """The same side, or allies in a listed alliance or coalition."""
-    return a == b or any(a in group and b in group for group in _alliances())
+def _alliances() -> list[frozenset[str]]:
+    return list(_alliance_file().alliances.values())
+
+
+def friendly(a: str, b: str, year: int | None = None) -> bool:
+    """The same side, or allies in a listed alliance or coalition; with a ``year``, also
+    a host nation and the coalition beside it in the years that partnership held."""
+    if a == b or any(a in group and b in group for group in _alliances()):
+        return True
+    return year is not None and any(
+        a in era.members and b in era.members and era.years[0] <= year <= era.years[1]
+        for era in _alliance_file().eras.values()
+    )
+
+
+def _year(index: _Index, i: int) -> int | None:
+    """The year fire in sentence ``i`` is judged in: the publication year, else the year of
+    a date the sentence gives itself."""
+    if index.doc.published:
+        return index.doc.published.year
+    years = {d.value.start.year for d in _event_dates(index, i)}
+    return years.pop() if len(years) == 1 else None
 
 
 def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
@@ -274,18 +314,33 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     ):
         same_side = True
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
-    allied = any(friendly(f, h) for f in firing_sides for h in hit_sides)
+    year = _year(index, i)
+    allied = any(friendly(f, h, year) for f in firing_sides for h in hit_sides)
+    # An air strike or a shelling has a firer even when the sentence does not name it ("the
+    # airstrike was caused by a coordination failure and resulted in the targeting of an
+    # army outpost").
+    attack = roles["firing"] >= 1 or any(
+        c.value.code in _ATTACKS for c in index.cues(i, "mechanism")
+    )
     # A fratricide cause told of one hit ("the jet was hit by a Patriot battery due to
     # poor coordination between units"): the firer and the hit are named, not as foes.
     caused = (
-        roles["firing"] >= 1
+        attack
         and roles["hit"] >= 1
         and not (firing_sides and hit_sides)
         and any(
             c.value.code in _FRATRICIDE_CAUSES and c.confidence >= 1 for c in index.cues(i, "cause")
         )
     )
-    specific = bool(fratricide & _SPECIFIC) or mutual_actors or same_side or allied or caused
+    specific = (
+        bool(fratricide & _SPECIFIC)
+        or mutual_actors
+        or same_side
+        or allied
+        or caused
+        or _own_clash(actors, year)
+        or _mistaken_force(index, i, firing_sides, year)
+    )
     # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
     # force that is neither the firer's own nor an ally's.
     foes = bool(firing_sides and hit_sides) and not (same_side or allied)
@@ -313,12 +368,46 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     return not concrete or any(_concrete(index, j) for j in index.same_paragraph(i))
 
 
+# Kinds of unit that are no state's force unless a side is written: an unsided militia in a
+# clash is as likely the enemy as an ally.
+_IRREGULAR = frozenset({"militia", "pmc", "unknown"})
+
+
+def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
+    """Two forces fighting each other ("clashes between Somali soldiers and police") where
+    every side written is one side or allied, and every unsided party is a regular force."""
+    parties = [a for a in actors if a.role == "both"]
+    sides = {a.side for a in parties if a.side}
+    if len(parties) < 2 or not sides:
+        return False
+    if any(not a.side and a.type in _IRREGULAR for a in parties):
+        return False
+    return all(friendly(a, b, year) for a in sides for b in sides)
+
+
+def _mistaken_force(index: _Index, i: int, firing: set[str], year: int | None) -> bool:
+    """A force mistaken for someone else ("they mistook the national army for militias"): a
+    unit hit inside a misidentification cue, of no side that is the firer's foe."""
+    mistakes = [c for c in index.cues(i, "cause") if c.value.code == "misidentification"]
+    for actor in index.spans(i, "actor"):
+        mention = actor.value
+        if mention.role != "hit" or not any(actor.overlaps(c) for c in mistakes):
+            continue
+        if mention.type in _IRREGULAR and not mention.side:
+            continue
+        if not mention.side or all(friendly(f, mention.side, year) for f in firing):
+            return True
+    return False
+
+
 # Fire verbs on a pronoun: "fired on them", "opened fire at us".
 _PRONOUN_TARGET = re.compile(
     r"\b(?:fired|fires|firing|opened fire|shot|shooting|shelled|shelling|struck|hit|attacked|"
     r"bombed|targeted)\s+(?:(?:on|at|upon)\s+)?(?:them|us)\b",
     re.I,
 )
+# Mechanisms that say an attack was made, so that it had a firer.
+_ATTACKS = frozenset({"air_to_ground", "indirect_fire", "drone"})
 # Causes that only fire on one's own or allied side has.
 _FRATRICIDE_CAUSES = frozenset({"misidentification", "coordination_failure"})
 
@@ -352,7 +441,7 @@ def _non_force_victims(index: _Index, i: int, firing: set[str]) -> bool:
             return True
         quote = index.doc.quote(cue)
         named = {side for side, regex in _side_words() if regex.match(quote)}
-        if named and not any(friendly(n, f) for n in named for f in firing):
+        if named and not any(friendly(n, f, _year(index, i)) for n in named for f in firing):
             return True
     return False
 
@@ -449,6 +538,17 @@ def _adds_nothing(index: _Index, group: _Group, i: int) -> bool:
     return _towns(index, i) <= towns and _weapons(index, i) <= weapons
 
 
+def _before_window(index: _Index, group: _Group, i: int) -> bool:
+    """An undated incident is dated to the window before publication; a sentence naming
+    the same town but dated wholly before that window ("In February a NATO airstrike ...
+    in Kunduz", in an April article) tells an earlier event there, not this one."""
+    published = index.doc.published
+    if published is None or any(_event_dates(index, j) for j in group.triggers):
+        return False
+    dates = _event_dates(index, i)
+    return bool(dates) and all(d.value.end < published - UNDATED_WINDOW for d in dates)
+
+
 def _nested(a: tuple[date, date], b: tuple[date, date]) -> bool:
     """One span lies within the other (equal spans included)."""
     return (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
@@ -539,11 +639,31 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
             continue
         first = g.triggers[0]
         home = min(others, key=lambda h: abs(h.triggers[0] - first))
-        if any(_conflicts(index, home, i) for i in g.triggers) or _dated_apart(index, g, home):
+        if (
+            any(_conflicts(index, home, i) for i in g.triggers)
+            or _dated_apart(index, g, home)
+            or (not headline and _set_back(index, home) and home.triggers[0] > first)
+        ):
             kept.append(g)
             continue
         home.context.extend(i for i in g.sentences if i not in home.triggers)
     return kept
+
+
+# A sentence opening on a time of its own: "In June previous year, ...", "Last March, ...".
+_TIME_OPENER = re.compile(
+    r"^\W*(?:(?:back )?in|on|last|earlier|previously)\s+(?:[^\s,.]+\s+){0,3}?"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|spring|summer|autumn|fall|winter|year|month|\d{4})\b",
+    re.I,
+)
+
+
+def _set_back(index: _Index, group: _Group) -> bool:
+    """A later group whose first sentence sets its scene at a time of its own ("In June
+    previous year, five US soldiers were killed by a B-1 bomber's misdirected payload")
+    is a past event told for background, not the event an earlier quote is about."""
+    return bool(_TIME_OPENER.search(index.text(group.triggers[0])))
 
 
 # What follows a list entry's date label: "3 April: ...", "August 2007 - ...".
@@ -614,7 +734,9 @@ def group_sentences(index: _Index) -> list[_Group]:
                     (
                         g
                         for g in groups
-                        if _shares_anchor(index, g, i) and not _conflicts(index, g, i)
+                        if _shares_anchor(index, g, i)
+                        and not _conflicts(index, g, i)
+                        and not _before_window(index, g, i)
                     ),
                     None,
                 )
@@ -639,6 +761,11 @@ def group_sentences(index: _Index) -> list[_Group]:
                     continuing
                     and not _conflicts(index, last_group, i)
                     and not _scene_moved(index, last_group, i)
+                    # "In March last year, ...": a trigger opening on an earlier time of
+                    # its own after an undated incident is an older event.
+                    and not (
+                        _TIME_OPENER.search(index.text(i)) and _before_window(index, last_group, i)
+                    )
                 ):
                     home = last_group
             if home is None:
@@ -673,6 +800,12 @@ def group_sentences(index: _Index) -> list[_Group]:
             and not _NEW_EVENT.search(index.text(i))
             and not index.cues(i, "generic")
             and not _conflicts(index, last_group, i)
+            # "In January, Afghan soldiers accidentally fired mortars ...", a paragraph of
+            # its own: another time's event, not this one's figures.
+            and not (
+                index.paragraph_of[i] != index.paragraph_of[last_trigger]
+                and _TIME_OPENER.search(index.text(i))
+            )
         ):
             last_group.context.append(i)
     _lede(index, groups)
@@ -694,20 +827,30 @@ def _lede(index: _Index, groups: list[_Group]) -> None:
             return
 
 
+_EARLIER = re.compile(r"^\W*(?:earlier|previously|before that)\b", re.I)
+
+
 def _backfill(index: _Index, groups: list[_Group]) -> None:
     """Sentences elsewhere that name the same system or town and give figures join their incident."""
     taken = {i for g in groups for i in g.sentences}
     for i in range(len(index.sentences)):
         if i in taken or not index.spans(i, "casualty") or index.cues(i, "generic"):
             continue
+        if _EARLIER.search(index.text(i)):
+            continue  # "Earlier on Friday three German soldiers were killed": another event
         homes = [g for g in groups if _shares_anchor(index, g, i) and not _conflicts(index, g, i)]
-        if not homes and len(groups) == 1 and not _NEW_EVENT.search(index.text(i)):
+        # Past events told for background ("In June previous year, ...") leave the article
+        # about one event.
+        current = [g for g in groups if not _set_back(index, g)]
+        if not homes and len(current) == 1 and not _NEW_EVENT.search(index.text(i)):
             # An article about one event: a later sentence giving the toll it lacks is its toll.
-            group = groups[0]
+            group = current[0]
             kinds = {c.value.kind for j in group.sentences for c in index.spans(j, "casualty")}
             fresh = {c.value.kind for c in index.spans(i, "casualty")} - kinds
             # ... or a lede sentence before it ("That no one was killed ... comes as a relief").
-            told = i > group.triggers[0] or i <= _LEDE
+            # ... or any sentence before it when nothing earlier tells another event (wire
+            # copy that gives the toll before the cause: "Five other troops were injured").
+            told = i > group.triggers[0] or i <= _LEDE or all(g.triggers[0] > i for g in groups)
             if fresh and told and not _conflicts(index, group, i):
                 homes = [group]
                 group.only[i] = fresh
@@ -1167,10 +1310,24 @@ _ADDITIVE = re.compile(r"\b(?:others?|more|another|additional|further|besides)\b
 def _same_people(fig: CasualtyFigure, figures: list[CasualtyFigure], quote: str) -> bool:
     """A toll that does not say whose ("the death toll at 11", "11 men were killed") told
     next to one that does ("killed 10 soldiers") is the same dead counted again, often an
-    earlier or later count, not more of them; "20 others" adds."""
-    if fig.population is not Population.UNKNOWN or not _RECOUNT.search(quote):
+    earlier or later count, not more of them; "20 others" adds. A smaller figure for
+    soldiers after a toll that did not say whose is a part of that toll."""
+    if _ADDITIVE.search(quote):
+        return False
+    if fig.population is not Population.UNKNOWN:
+        # "killed six Iraqis ... killing two Iraqi soldiers, two police officers and ...":
+        # a part of a toll already counted whose people were not said is its breakdown.
+        return any(
+            f.kind == fig.kind
+            and f.population is Population.UNKNOWN
+            and f.best is not None
+            and fig.best is not None
+            and fig.best < f.best
+            for f in figures
+        )
+    if not _RECOUNT.search(quote):
         return False  # "The 504th suffered 81 dead": a unit's own losses add up
-    return any(f.kind == fig.kind for f in figures) and not _ADDITIVE.search(quote)
+    return any(f.kind == fig.kind for f in figures)
 
 
 def build_draft(index: _Index, group: _Group, source: Source, published: date | None) -> Incident:

@@ -265,10 +265,16 @@ def parse_number(text: str) -> int:
 Groups = dict[str, str | None]
 
 
+_BEYOND = re.compile(r"\b(?:further|more|additional|other|new)\b", re.I)
+
+
 def _bounds(m: Groups, rules: _Rules) -> Bounds | None:
     """low / best / high from the quantity groups, or None when it is no count."""
     noun, lo_text, hi_text = m.get("noun"), m.get("lo"), m.get("hi")
     if m.get("zero"):
+        # "without any further casualties": no more than those already counted, not a zero.
+        if _BEYOND.search(m.get("adjs") or ""):
+            return None
         return 0, 0, 0
     if m.get("art"):
         return (1, 1, 1) if noun and _key(noun) in rules.singular else None

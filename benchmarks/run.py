@@ -336,6 +336,20 @@ def copy_to_postgres(sqlite_path: str, pg_url: str) -> None:
 # --------------------------------------------------------------------------- main
 
 
+ENGINES = ("sqlite", "postgres")
+
+
+def _engines(value: str) -> set[str]:
+    """``--import-on``: a comma-separated subset of ENGINES; a typo is an error, not a no-op."""
+    engines = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(engines - set(ENGINES))
+    if unknown or not engines:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(ENGINES)}; got {value!r}"
+        )
+    return engines
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmarks and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -351,9 +365,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--import-rows", type=int, default=IMPORT_ROWS, help="rows exported, then imported"
     )
     parser.add_argument(
-        "--import-on", default="sqlite,postgres", help="engines the import benchmark loads"
+        "--import-on",
+        type=_engines,
+        help="engines the import benchmark loads, of sqlite,postgres "
+        "(default: sqlite, and postgres when --postgres is given)",
     )
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    import_on: set[str] = args.import_on or {"sqlite", *(["postgres"] if args.postgres else [])}
+    if "import" in only and "postgres" in import_on and not args.postgres:
+        parser.error("--import-on postgres needs --postgres URL (the database to import into)")
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     if args.generate:
@@ -365,16 +386,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     subprocess.run(incidents(args.db, "db", "upgrade"), check=True, capture_output=True)
     if args.postgres and not args.skip_copy:
         copy_to_postgres(args.db, args.postgres)
-    only = set(args.only.split(","))
     results: list[Result] = []
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("list", lambda: bench_list(args.db, args.postgres, work)),
         ("export", lambda: bench_export(args.db, args.postgres, work)),
         (
             "import",
-            lambda: bench_import(
-                args.db, args.postgres, work, args.import_rows, set(args.import_on.split(","))
-            ),
+            lambda: bench_import(args.db, args.postgres, work, args.import_rows, import_on),
         ),
         ("startup", lambda: bench_startup(args.db, work)),
         ("extract", lambda: bench_extract(work)),

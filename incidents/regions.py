@@ -36,8 +36,13 @@ _SUFFIX_FAMILIES = (
     ("krai", "kray", "territory", "region"),
 )
 _CODE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
-# "Al Anbār", "Ar Raqqah", "An Najaf": English usually drops the Arabic article.
-_ARTICLE = re.compile(r"^(?:[Aa][lnrsdzt]|[Aa]sh|[Ee]l)[ \-‐](?=\w{4})")
+# "Al Anbār", "Ar Raqqah", "An Najaf": English usually drops the Arabic article. Only in
+# Arabic-speaking countries ("El Progreso", "An Giang" are Guatemalan and Vietnamese
+# names), and "El" only hyphenated: "El Oued" is not called "Oued", as "Al-Wadi" is not "Wadi".
+_ARTICLE = re.compile(r"^(?:(?:[Aa][lnrsdzt]|[Aa]sh)[ \-‐]|[Ee]l[\-‐])(?=\w{4})")
+_ARABIC_SPEAKING = frozenset(
+    "AE BH DJ DZ EG EH ER IL IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TD TN YE".split()
+)
 # "Thừa Thiên-Huế", "Sistan and Baluchestan": provinces merged under a compound name, each
 # part still written alone ("Thua Thien Province").
 _COMPOUND = re.compile(r"\s*(?:[-–‐]|\band\b|\bi\b|\bet\b|\by\b)\s*")
@@ -212,6 +217,8 @@ def _build_index() -> _Index:
             index.add(sub.code, alias)
     # Article-less forms fill gaps only: "Najaf" is An Najaf unless another region is Najaf.
     for code, written in list(index.names.items()):
+        if index.regions[code].country not in _ARABIC_SPEAKING:
+            continue
         for name in written:
             if _ARTICLE.match(name):
                 index.add(code, _ARTICLE.sub("", name), explicit=False)
@@ -264,7 +271,8 @@ def _heads() -> dict[str, list[str]]:
             parts = _COMPOUND.split(name, maxsplit=1)
             if len(parts) < 2 or not parts[1]:
                 continue
-            key = normalize_name(_ARTICLE.sub("", parts[0]))
+            arabic = index.regions[code].country in _ARABIC_SPEAKING
+            key = normalize_name(_ARTICLE.sub("", parts[0]) if arabic else parts[0])
             if len(key) >= 4 and code not in heads.setdefault(key, []):
                 heads[key].append(code)
     return heads
@@ -277,7 +285,12 @@ def find_regions_by_head(text: str) -> list[Region]:
     full; a bare name is not looked up this way ("Baden" is a town before a region part).
     """
     index = _index()
-    codes = _heads().get(normalize_name(_ARTICLE.sub("", text)), [])
+    heads = _heads()
+    codes = heads.get(normalize_name(text)) or [
+        code
+        for code in heads.get(normalize_name(_ARTICLE.sub("", text)), [])
+        if index.regions[code].country in _ARABIC_SPEAKING
+    ]
     return sorted((index.regions[c] for c in codes), key=lambda region: region.code)
 
 

@@ -404,6 +404,13 @@ def test_casualties_besides_the_dead_are_the_wounded() -> None:
         ("40 deaths", K, UNK, 40, 40, 40),
         ("an additional 112 casualties", W, UNK, 112, 112, 112),
     ]
+    # The connector runs up to the figure, however spaced; other words between break it.
+    assert figures("The shelling caused 40 deaths,   and another 112 casualties.")[1:] == [
+        ("another 112 casualties", W, UNK, 112, 112, 112),
+    ]
+    assert figures("The shelling caused 40 deaths and another day of 112 casualties.") == [
+        ("40 deaths", K, UNK, 40, 40, 40)
+    ]
     # Without "additional" / "another", casualties may include the dead: no split.
     assert figures("The shelling caused 40 deaths and 112 casualties.") == [
         ("40 deaths", K, UNK, 40, 40, 40)
@@ -422,6 +429,11 @@ def test_casualties_besides_the_dead_are_the_wounded() -> None:
         # A year or a day before the verb is no count; the count after it is.
         ("В 2019 году погибли 6 морпехов.", [("погибли 6", K, 6)]),
         ("12 марта погибли двое.", [("погибли двое", K, 2)]),
+        # A date after the verb is no count either, nor its year.
+        ("Солдаты погибли 3 марта при обстреле позиций.", []),
+        ("Военнослужащие погибли 24 февраля 2022 года.", []),
+        ("Бійці загинули 5 травня 2023 року.", []),
+        ("Погибли 3 военнослужащих в марте.", [("Погибли 3", K, 3)]),
         ("Погибших нет.", []),
     ],
 )

@@ -388,6 +388,25 @@ def test_a_year_dating_an_event_noun() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "There were 1900 deaths among the troops.",
+        "More than 2000 killings were recorded.",
+        "Of 2000 killings recorded, few were investigated.",
+        "Officials counted 1998 attack sites.",
+    ],
+)
+def test_a_count_before_an_event_noun_is_no_year(text: str) -> None:
+    assert [s for s in find_dates(Doc(text)) if s.label == "date"] == []
+
+
+def test_a_possessive_year_dates_an_event() -> None:
+    text = "Tillman's 2004 death shocked the country."
+    spans = [s for s in find_dates(Doc(text)) if s.label == "date"]
+    assert [text[s.start : s.end] for s in spans] == ["2004"]
+
+
+@pytest.mark.parametrize(
     ("text", "day"),
     [
         ("Во вторник артиллерия ударила по своим позициям.", date(2021, 6, 1)),

@@ -279,6 +279,13 @@ def test_region_phrases_of_any_country(
     assert places(find_places, text).get(phrase) == f"admin1:{code}"
 
 
+def test_a_region_word_after_a_spanish_or_generic_word(find_places: Stage) -> None:
+    # "El Oued" is not "Oued": only the Arabic article of Arabic-speaking countries drops.
+    found = places(find_places, "Troops were shelled in the Oued region and in Raqqa Governorate.")
+    assert "admin1:DZ-39" not in found.values()
+    assert found.get("Raqqa Governorate") == "admin1:SY-RA"
+
+
 def test_a_name_followed_by_town_is_a_town(find_places: Stage) -> None:
     found = places(find_places, "The firing took place at a checkpoint in restive Sopore town.")
     assert found.get("Sopore") == "geonames:1255714"

@@ -252,6 +252,26 @@ def test_arabic_article_dropped_from_a_region_name() -> None:
     assert find_regions("Al") == [] and find_regions("Ash") == []
 
 
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Oued", "DZ-39"),  # El Oued: "El" with a space stays part of the name
+        ("Valle", "DO-37"),  # El Valle, Dominican Republic: a Spanish article
+        ("Progreso", "GT-02"),  # El Progreso, Guatemala
+        ("Giang", "VN-44"),  # An Giang, Vietnam: no article at all
+    ],
+)
+def test_only_an_arabic_article_is_dropped(name: str, code: str) -> None:
+    assert name not in region_aliases(code)
+    assert code not in [r.code for r in find_regions(name)]
+
+
+def test_a_real_name_that_looks_article_less_still_resolves() -> None:
+    # Honduras has a department called Valle; Raqqa's article is still dropped.
+    assert [r.code for r in find_regions("Valle")] == ["HN-VA"]
+    assert [r.code for r in find_regions("Raqqah")] == ["SY-RA"]
+
+
 def test_first_part_of_a_compound_region_name() -> None:
     assert [r.code for r in find_regions_by_head("Ba Ria")] == ["VN-43"]
     assert [r.code for r in find_regions_by_head("Sistan")] == ["IR-11"]

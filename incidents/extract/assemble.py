@@ -69,12 +69,16 @@ _EVENT_NOUN = re.compile(
 _DATELINE_OPEN = re.compile(r"^[^\n.]{0,60}\([^()\n]{0,40}$")
 _DATELINE_CLOSE = re.compile(r"\)[^\S\n]*(?:[—–:]|--?\s)")
 # "a report released Monday": when a document came out, not a day an event is dated by.
+# Looser than _DOCUMENT_ISSUED (no document noun needed): it only screens the nearby
+# days a "that same day" may point back to.
 _ISSUED = re.compile(r"\b(?:released|issued|published|made public)\b[^.;]*$", re.I)
-# "shot down a Tornado that day", "the same day": the day the text last named.
+# "shot down their own jet overnight, the Navy said Friday": a night's events are reported
+# the next day, so the reporting day dates them (an exception to _REPORTING).
 _OVERNIGHT = re.compile(
     r"\b(?:overnight|last night|(?:минувшей |этой |прошлой )?ночью|(?:цієї |минулої )?(?:вночі|уночі))\b",
     re.I,
 )
+# "shot down a Tornado that day", "the same day": the day the text last named.
 _SAME_DAY = re.compile(r"\b(?:that(?: same)? (?:day|night)|the same (?:day|night))\b", re.I)
 # A sentence that opens with a quotation: a date after the closing quote dates the saying.
 _QUOTE_THEN_ATTRIBUTION = re.compile(r"^\s*[\"“][^\"”]{10,}[\"”][^\"“”]*$")
@@ -283,12 +287,13 @@ def friendly(a: str, b: str, year: int | None = None) -> bool:
 
 
 def _year(index: _Index, i: int) -> int | None:
-    """The year fire in sentence ``i`` is judged in: the publication year, else the year of
-    a date the sentence gives itself."""
-    if index.doc.published:
-        return index.doc.published.year
-    years = {d.value.start.year for d in _event_dates(index, i)}
-    return years.pop() if len(years) == 1 else None
+    """The year fire in sentence ``i`` is judged in: the year of the dates the sentence
+    gives itself ("In March 2003, American jets bombed Iraqi army positions" in a 2016
+    article is judged in 2003), else the publication year."""
+    years: set[int] = {d.value.start.year for d in _event_dates(index, i)}
+    if len(years) == 1:
+        return years.pop()
+    return index.doc.published.year if index.doc.published else None
 
 
 def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
@@ -306,12 +311,7 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     same_side = bool(firing_sides & hit_sides)
     # "a Russian soldier said 20 men died after a Russian tank fired on them": fire on a
     # pronoun whose only sided antecedent in the sentence is of the firer's side.
-    sided = Counter(a.side for a in actors if a.side in firing_sides)
-    if (
-        not hit_sides
-        and any(n >= 2 for n in sided.values())
-        and _PRONOUN_TARGET.search(index.text(i))
-    ):
+    if not hit_sides and _fire_on_own_pronoun(index, i):
         same_side = True
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
     year = _year(index, i)
@@ -324,6 +324,7 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     )
     # A fratricide cause told of one hit ("the jet was hit by a Patriot battery due to
     # poor coordination between units"): the firer and the hit are named, not as foes.
+    # Weak cues ("confusion", bare "coordination") are too common in combat news to count.
     caused = (
         attack
         and roles["hit"] >= 1
@@ -371,16 +372,35 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
 # Kinds of unit that are no state's force unless a side is written: an unsided militia in a
 # clash is as likely the enemy as an ally.
 _IRREGULAR = frozenset({"militia", "pmc", "unknown"})
+# Kinds of unit a state fields. Rebels and militiamen of the same nation as the army are the
+# two sides of a civil war, so a clash counts as own forces only between these.
+_STATE_FORCES = frozenset(
+    {
+        "armed_forces",
+        "infantry",
+        "armour",
+        "artillery",
+        "aviation",
+        "air_defence",
+        "airborne",
+        "naval",
+        "special_forces",
+        "security_forces",
+        "drone_unit",
+        "sabotage_reconnaissance",
+    }
+)
 
 
 def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     """Two forces fighting each other ("clashes between Somali soldiers and police") where
-    every side written is one side or allied, and every unsided party is a regular force."""
+    every side written is one side or allied and every party is a state's force: "Syrian
+    troops clashed with Syrian rebels" is a civil war, not fratricide."""
     parties = [a for a in actors if a.role == "both"]
     sides = {a.side for a in parties if a.side}
     if len(parties) < 2 or not sides:
         return False
-    if any(not a.side and a.type in _IRREGULAR for a in parties):
+    if any(a.type not in _STATE_FORCES for a in parties):
         return False
     return all(friendly(a, b, year) for a in sides for b in sides)
 
@@ -403,9 +423,61 @@ def _mistaken_force(index: _Index, i: int, firing: set[str], year: int | None) -
 # Fire verbs on a pronoun: "fired on them", "opened fire at us".
 _PRONOUN_TARGET = re.compile(
     r"\b(?:fired|fires|firing|opened fire|shot|shooting|shelled|shelling|struck|hit|attacked|"
-    r"bombed|targeted)\s+(?:(?:on|at|upon)\s+)?(?:them|us)\b",
+    r"bombed|targeted)\s+(?:(?:on|at|upon)\s+)?(?P<pronoun>them|us)\b",
     re.I,
 )
+# Fighters no lexicon gives a side ("Palestinian gunmen approached ... troops fired on
+# them"): a possible antecedent of "them" that is not the firer's own.
+_UNSIDED_FIGHTERS = re.compile(
+    r"\b(?:gunmen|militants|fighters|insurgents|rebels|militiamen|guerrillas|protesters|"
+    r"demonstrators|attackers|assailants|infiltrators|terrorists|the enemy)\b",
+    re.I,
+)
+# ", the Israeli army said,", ", according to ...": a speaker set aside in a clause of its
+# own is no antecedent; "X said [that] ... fired on them" is the speaker of "them".
+_ACCORDING = re.compile(r"\baccording\s+to\s+$", re.I)
+_CLAUSE_START = re.compile(r"[,;]\s*$")
+_ATTRIBUTION_VERB = re.compile(
+    r"\s+(?:said|says|told|reported|claimed|stated|announced|added|confirmed)\s*[,;.]", re.I
+)
+
+
+def _fire_on_own_pronoun(index: _Index, i: int) -> bool:
+    """Fire on "them"/"us" whose antecedent can only be of the firer's side: a unit of that
+    side named before the fire verb outside an attribution clause, and no force of another
+    side (nor unsided fighters) named before the pronoun ("Palestinian gunmen approached
+    ... Israeli troops fired on them" is fire on the gunmen)."""
+    text = index.doc.text
+    start = index.sentences[i].start
+    actors = index.spans(i, "actor")
+    for m in _PRONOUN_TARGET.finditer(index.text(i)):
+        verb, pronoun = start + m.start(), start + m.start("pronoun")
+        firers = [a for a in actors if a.end <= verb and a.value.role == "firing" and a.value.side]
+        if not firers:
+            continue
+        firer = firers[-1]  # the nearest firer before the verb is the one firing
+        side = firer.value.side
+        if _UNSIDED_FIGHTERS.search(text, start, pronoun) or any(
+            a.start < pronoun and a.value.side and a.value.side != side for a in actors
+        ):
+            continue
+        if any(
+            a is not firer
+            and a.end <= verb
+            and a.value.side == side
+            and not (
+                _ACCORDING.search(text, start, a.start)
+                or (
+                    _CLAUSE_START.search(text, start, a.start)
+                    and _ATTRIBUTION_VERB.match(text, a.end)
+                )
+            )
+            for a in actors
+        ):
+            return True
+    return False
+
+
 # Mechanisms that say an attack was made, so that it had a firer.
 _ATTACKS = frozenset({"air_to_ground", "indirect_fire", "drone"})
 # Causes that only fire on one's own or allied side has.
@@ -651,19 +723,27 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
 
 
 # A sentence opening on a time of its own: "In June previous year, ...", "Last March, ...".
+# Month names only capitalised, and no "fall": "may", "march" and "fall" are verbs too.
 _TIME_OPENER = re.compile(
-    r"^\W*(?:(?:back )?in|on|last|earlier|previously)\s+(?:[^\s,.]+\s+){0,3}?"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|spring|summer|autumn|fall|winter|year|month|\d{4})\b",
-    re.I,
+    r"^\W*(?i:(?:back )?in|on|last|earlier|previously)\s+(?:[^\s,.]+\s+){0,3}?"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|(?i:spring|summer|autumn|winter|year|month)|\d{4})\b"
 )
 
 
 def _set_back(index: _Index, group: _Group) -> bool:
     """A later group whose first sentence sets its scene at a time of its own ("In June
     previous year, five US soldiers were killed by a B-1 bomber's misdirected payload")
-    is a past event told for background, not the event an earlier quote is about."""
-    return bool(_TIME_OPENER.search(index.text(group.triggers[0])))
+    is a past event told for background, not the event an earlier quote is about. A time
+    inside the publication window ("In March" in a March article) is no earlier time."""
+    first = group.triggers[0]
+    if not _TIME_OPENER.search(index.text(first)):
+        return False
+    published = index.doc.published
+    dates = _event_dates(index, first)
+    if published is None or not dates:
+        return True
+    return all(d.value.end < published - UNDATED_WINDOW for d in dates)
 
 
 # What follows a list entry's date label: "3 April: ...", "August 2007 - ...".
@@ -1090,8 +1170,9 @@ def _refined(index: _Index, chosen: Span) -> Span:
     return chosen
 
 
-def _pick_place(index: _Index, group: _Group) -> Span | None:
-    chosen = _pick_event_place(index, group)
+def _pick_place(index: _Index, group: _Group, taken: frozenset[int] = frozenset()) -> Span | None:
+    """The event's place; ``taken`` are the sentences of the text's other incidents."""
+    chosen = _pick_event_place(index, group, taken)
     if chosen is not None:
         chosen = _refined(index, chosen)
     infobox = _infobox_place(index)
@@ -1118,9 +1199,10 @@ _INCIDENT_AT = re.compile(
 _PLACE_STATEMENT_REACH = 6  # sentences after the incident's last one
 
 
-def _place_statements(index: _Index, group: _Group) -> list[int]:
+def _place_statements(index: _Index, group: _Group, taken: frozenset[int]) -> list[int]:
     """Sentences among or after the group's that say where "the incident" happened, up to
-    the next event the text tells (a trigger sentence of its own)."""
+    the next event the text tells (a trigger sentence of its own); a sentence of another
+    group (``taken``) speaks of that group's incident."""
     members = set(group.sentences)
     last = group.sentences[-1]
     found: list[int] = []
@@ -1129,16 +1211,18 @@ def _place_statements(index: _Index, group: _Group) -> list[int]:
     ):
         if j in members:
             continue
-        if j > last and _is_trigger(index, j):
+        if _is_trigger(index, j):
             break
+        if j in taken:
+            continue
         if _INCIDENT_AT.search(index.text(j)):
             found.append(j)
     return found
 
 
-def _pick_event_place(index: _Index, group: _Group) -> Span | None:
+def _pick_event_place(index: _Index, group: _Group, taken: frozenset[int]) -> Span | None:
     regions = named_regions(index.doc.text, index.doc.spans)
-    statements = _place_statements(index, group)
+    statements = _place_statements(index, group, taken)
     places = [
         one_sense(index.doc.text, p, regions, index.doc.spans)
         for i in [*group.sentences, *statements]
@@ -1330,11 +1414,18 @@ def _same_people(fig: CasualtyFigure, figures: list[CasualtyFigure], quote: str)
     return any(f.kind == fig.kind for f in figures)
 
 
-def build_draft(index: _Index, group: _Group, source: Source, published: date | None) -> Incident:
+def build_draft(
+    index: _Index,
+    group: _Group,
+    source: Source,
+    published: date | None,
+    taken: frozenset[int] = frozenset(),
+) -> Incident:
     """One draft incident from a sentence group, every value cited.
 
     ``published`` anchors an undated incident's window; without it the window ends on the
-    day of extraction, and the draft's notes say the date must be set by hand.
+    day of extraction, and the draft's notes say the date must be set by hand. ``taken``
+    are the sentences of the text's other incidents, which say nothing of this one's place.
     """
     doc = index.doc
     b = _Builder(doc, source.ref or "")
@@ -1362,7 +1453,7 @@ def build_draft(index: _Index, group: _Group, source: Source, published: date | 
             )
 
     location = Location()
-    place_span = _pick_place(index, group)
+    place_span = _pick_place(index, group, taken)
     if place_span is not None:
         p: PlaceMention = place_span.value
         location = p.location(doc.quote(place_span))
@@ -1504,4 +1595,14 @@ def assemble(doc: Doc, source: Source) -> list[Incident]:
     """Every draft incident in an analysed Doc, in text order."""
     index = _Index(doc)
     published = source.published or doc.published
-    return [build_draft(index, g, source, published) for g in group_sentences(index)]
+    groups = group_sentences(index)
+    return [
+        build_draft(
+            index,
+            g,
+            source,
+            published,
+            frozenset(i for h in groups if h is not g for i in h.sentences),
+        )
+        for g in groups
+    ]

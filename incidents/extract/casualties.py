@@ -46,6 +46,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from incidents.extract.dates import load_lexicon as load_date_lexicon
 from incidents.extract.document import Doc, Span
 from incidents.extract.segment import unwrap
 from incidents.schema import CasualtyFigure, CasualtyKind, Population
@@ -58,7 +59,8 @@ NAMED = 0.6  # a person named as killed: counted only where no figure of that ki
 _WS = r"[^\S\n]+"  # spaces, never a line break: a figure stays on one line
 Bounds = tuple[int | None, int | None, int | None]
 _OUT_OF = re.compile(r"\bout[^\S\n]+of[^\S\n]+$", re.I)
-_JOINED = re.compile(r"[^\S\n]*(?:,|,?[^\S\n]*(?:and|while|but|with))[^\S\n]*")
+# One whitespace run per star: "\s*,?\s*" would try every split of a long run.
+_JOINED = re.compile(r"[^\S\n]*(?:,|(?:,[^\S\n]*)?(?:and|while|but|with))[^\S\n]*")
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -387,7 +389,7 @@ def _conjunct(text: str, hit: _Hit, rules: _Rules) -> tuple[int, Groups] | None:
 
 
 _BESIDES_THE_DEAD = re.compile(
-    r"\s*,?\s*and\s+(?:an\s+additional|another|a\s+further|additional|further)\b", re.I
+    r"\s*(?:,\s*)?and\s+(?:an\s+additional|another|a\s+further|additional|further)\b\s*", re.I
 )
 
 
@@ -426,11 +428,14 @@ def find_casualties(doc: Doc) -> list[Span]:
                 groups.append((first_population, first))
         kinds = _kinds(m, rules)
         last = spans[-1].value if spans and previous and spans[-1].end == previous[0] else None
+        # Only the connector between the two figures: "and another day of 621" is no link.
+        besides = _BESIDES_THE_DEAD.match(text, previous[0] if previous else 0, hit.end)
         if (
             not kinds
             and last is not None
             and last.kind is CasualtyKind.KILLED
-            and _BESIDES_THE_DEAD.match(text, previous[0] if previous else 0, hit.end)
+            and besides
+            and besides.end() >= hit.start
         ):
             # "136 deaths and an additional 621 casualties": those hit beyond the dead.
             kinds = [CasualtyKind.WOUNDED]
@@ -446,12 +451,6 @@ def find_casualties(doc: Doc) -> list[Span]:
     return spans + _people_named(text, spans)
 
 
-_SLAVIC_MONTHS = (
-    "январ|феврал|март|апрел|ма[яйе]|июн|июл|август|сентябр|октябр|ноябр|декабр|"
-    "січ|лют|берез|квіт|травн|черв|лип|серп|верес|жовт|листопад|груд"
-)
-
-
 @cache
 def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
     """One regex for a Russian / Ukrainian count before or after a death or wound verb."""
@@ -459,13 +458,16 @@ def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
     number = r"(?P<{}>\d{{1,5}}|" + "|".join(f"(?:{n})" for n in lex.numbers) + r")(?!\w)"
     kinds = rf"(?P<{{}}k>(?P<{{}}killed>{'|'.join(lex.killed)})|(?:{'|'.join(lex.wounded)}))"
     words = r"(?:[^\W\d]+[^\S\n]+){0,2}?"
-    # "в 2023 году погибли", "22 февраля погибли": a year or a day, not a count.
-    not_date = r"(?!(?:год|лет|рок|рік|році|" + _SLAVIC_MONTHS + r")\w*)"
+    # "в 2023 году погибли", "погибли 3 марта", "загинули 24 лютого 2022 року": a year or a
+    # day, not a count. Month names are the dates stage's own.
+    months = "|".join(n for m in load_date_lexicon().months.values() for n in (*m.ru, *m.uk))
+    not_date = rf"(?![^\S\n]*(?:(?:год|лет|рок|рік|році)\w*|(?:{months})(?!\w)))"
     after = number.format("n1") + r"[^\S\n]+" + not_date + words + kinds.format("a", "a")
     before = (
         kinds.format("b", "b")
         + r"[^\S\n]+(?:(?:ещ[её]|ще|еще|более|понад|около|близько)[^\S\n]+)?"
         + number.format("n2")
+        + not_date
     )
     return dict(lex.numbers), re.compile(rf"(?<!\w)(?:{after}|{before})(?!\w)", re.I)
 

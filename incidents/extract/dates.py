@@ -74,9 +74,15 @@ def _alt(names: list[str]) -> str:
 
 
 @cache
+def load_lexicon() -> DateLexicon:
+    """The shipped date lexicon, validated strictly (read once, on first use)."""
+    return DateLexicon.model_validate(yaml.safe_load(_LEXICON.read_text(encoding="utf-8")))
+
+
+@cache
 def _rules() -> _Rules:
     """Load the lexicon and compile the patterns, once per process."""
-    lex = DateLexicon.model_validate(yaml.safe_load(_LEXICON.read_text(encoding="utf-8")))
+    lex = load_lexicon()
     months = lex.months.values()
     cyr = [n for m in months for n in (*m.ru, *m.uk)]
     # Patterns start with a literal or a digit (no optional prefix, no inline flags), so
@@ -297,11 +303,14 @@ _NIGHT_BEFORE = re.compile(r"(?i)\b(?:в|у)\s+(?:ночь|ніч)\s+на\s+$")
 _CONNECTOR = re.compile(r"\s*(?:and|to|until|till|through|[-–—])\s*")
 _OPENER = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+$")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)\s+$")
+# "the 2004 death of", "Tillman's 2004 death": a year dating one event. Singular nouns only,
+# after "the" or a possessive: "1900 deaths", "2000 killings" are counts.
 _DATED_EVENT = re.compile(
-    r"[^\S\n]+(?:death|deaths|killing|killings|incident|attack|strike|airstrike|shooting|"
+    r"[^\S\n]+(?:death|killing|incident|attack|strike|airstrike|shooting|"
     r"shootdown|downing|bombing|raid|ambush|clash|shelling)\b",
     re.I,
 )
+_DETERMINER = re.compile(r"(?:\b[Tt]he|\w['’]s?)[^\S\n]+$")
 _NAMED_DAY = re.compile(r"\s+(?:attacks?|anniversary|commission|memorial|hijackers?)\b")
 # A historical text: a year this many years before publication sets the year of the
 # yearless dates that follow it.
@@ -333,7 +342,11 @@ def _hit(rules: _Rules, text: str, kind: str, m: re.Match[str]) -> _Hit | None:
         # A bare "March" or "2022" needs a cue: "in March", "since 2022", "late March", or
         # an event it dates: "the 2004 death of Pat Tillman".
         first = re.split(r"[\s-]", text[start : m.end()], maxsplit=1)[0].lower()
-        dated = kind == "year" and _DATED_EVENT.match(text, m.end())
+        dated = (
+            kind == "year"
+            and _DETERMINER.search(text, max(0, start - 40), start)
+            and _DATED_EVENT.match(text, m.end())
+        )
         if not {first, previous} & rules.cues and first != "the" and not dated:
             return None
     if ((kind == "day" and _g(m, "y") is None) or kind == "year") and rules.counts.match(

@@ -92,7 +92,7 @@ _STOP = frozenset(
     "united joint "
     # Russian and Ukrainian prepositions and particles: "По данным ..." is not Pau.
     "по в во на с со к ко у о об от до за из при под над для без про через и а но не же "
-    "что как это ли по-прежнему під над від із зі та але що як це".split()
+    "что как это ли по-прежнему під від із зі та але що як це".split()
 )
 _BIG_CITY = 100_000
 # A town this size after "in" / "near" is a place even in a country the text never names
@@ -282,7 +282,8 @@ def _only_exact(name: str, pool: Sequence[GazetteerPlace]) -> bool:
 
 def _spellings(name: str) -> set[str]:
     """Transliteration variants one step away: a vowel swapped, a final "h" added or
-    dropped, a doubled letter written once, "k"/"q" or "c"/"k" exchanged ("Budgam" -> "Badgam", "Qalqilya" -> "Qalqilyah")."""
+    dropped, a doubled letter written once, "k"/"q" or "c"/"k" exchanged ("Budgam" ->
+    "Badgam", "Qalqilya" -> "Qalqilyah")."""
     word = name.lower()
     out = {word + "h", word[:-1] if word.endswith("h") else word}
     # "Baramulla" / Bāramūla: a doubled letter written once.

@@ -337,17 +337,21 @@ def copy_to_postgres(sqlite_path: str, pg_url: str) -> None:
 
 
 ENGINES = ("sqlite", "postgres")
+BENCHMARKS = ("list", "export", "import", "startup", "extract")
 
 
-def _engines(value: str) -> set[str]:
-    """``--import-on``: a comma-separated subset of ENGINES; a typo is an error, not a no-op."""
-    engines = {name.strip() for name in value.split(",") if name.strip()}
-    unknown = sorted(engines - set(ENGINES))
-    if unknown or not engines:
-        raise argparse.ArgumentTypeError(
-            f"expected a comma-separated list of {', '.join(ENGINES)}; got {value!r}"
-        )
-    return engines
+def _subset(choices: Sequence[str]) -> Callable[[str], set[str]]:
+    """A parser of a comma-separated subset of ``choices``: a typo is an error, not a no-op."""
+
+    def parse(value: str) -> set[str]:
+        names = {name.strip() for name in value.split(",") if name.strip()}
+        if not names or names - set(choices):
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list of {', '.join(choices)}; got {value!r}"
+            )
+        return names
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -359,19 +363,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--postgres", help="PostgreSQL database URL to copy into and time")
     parser.add_argument("--skip-copy", action="store_true", help="PostgreSQL already loaded")
     parser.add_argument("--workdir", default="/tmp/scale/work")
-    parser.add_argument("--only", default="list,export,import,startup,extract")
+    parser.add_argument("--only", type=_subset(BENCHMARKS), default=set(BENCHMARKS))
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument(
         "--import-rows", type=int, default=IMPORT_ROWS, help="rows exported, then imported"
     )
     parser.add_argument(
         "--import-on",
-        type=_engines,
+        type=_subset(ENGINES),
         help="engines the import benchmark loads, of sqlite,postgres "
         "(default: sqlite, and postgres when --postgres is given)",
     )
     args = parser.parse_args(argv)
-    only = set(args.only.split(","))
+    only: set[str] = args.only
     import_on: set[str] = args.import_on or {"sqlite", *(["postgres"] if args.postgres else [])}
     if "import" in only and "postgres" in import_on and not args.postgres:
         parser.error("--import-on postgres needs --postgres URL (the database to import into)")

@@ -132,7 +132,6 @@ class CasualtyLexicon(_Strict):
     survived: list[str]
     tolls: list[str]
     toll_verbs: list[str]
-    months: list[str]
     slavic: Slavic
 
 
@@ -166,6 +165,8 @@ class _Rules:
     along: re.Pattern[str]
     survived: re.Pattern[str]
     months_end: re.Pattern[str]
+    # English month names, the dates stage's own: "November 3" is a day, not a count.
+    months: frozenset[str]
     context: re.Pattern[str]
     kind_of: dict[str, CasualtyKind]
     modifier_of: dict[str, str]
@@ -228,6 +229,7 @@ def _rules() -> _Rules:
     population_of |= {_key(w): pop for pop, g in lex.populations.items() for w in g.singular}
     kind_of = {_key(w): kind for kind, g in lex.kinds.items() for w in (*g.after, *g.before)}
     modifier_of = {_key(w): name for name, ws in lex.modifiers.model_dump().items() for w in ws}
+    months = [n for m in load_date_lexicon().months.values() for n in m.en]
     return _Rules(
         lex=lex,
         after=re.compile(after, flags),
@@ -236,7 +238,8 @@ def _rules() -> _Rules:
         conjunct=re.compile(conjunct, flags),
         along=re.compile(along, flags),
         survived=re.compile(rf"\b{_alt(lex.survived)}\b", flags),
-        months_end=re.compile(rf"\b{_alt(lex.months)}\.?{_WS}$"),
+        months_end=re.compile(rf"\b{_alt(months)}\.?{_WS}$"),
+        months=frozenset(months),
         context=re.compile(rf"\b{_alt(lex.civilian_context)}\b", flags),
         kind_of=kind_of,
         modifier_of=modifier_of,
@@ -406,7 +409,7 @@ def find_casualties(doc: Doc) -> list[Span]:
             continue  # no count, or the day of a date ("November 3")
         if _OUT_OF.search(text, max(0, hit.start - 10), hit.start):
             continue  # "50 people out of 120 died": 120 is how many there were
-        if any(w.strip(".") in rules.lex.months for w in (m.get("adjs") or "").split()):
+        if any(w.strip(".") in rules.months for w in (m.get("adjs") or "").split()):
             continue
         if m.get("along"):
             bounds = _plus(bounds, (1, 1, 1))  # the person named before "along with"

@@ -446,3 +446,10 @@ def test_russian_and_ukrainian_figures(
 def test_a_crew_that_ejected_successfully_is_a_zero_killed() -> None:
     rows = figures("The two pilots successfully ejected before the jet crashed.")
     assert [(kind, best) for _, kind, _, _, best, _ in rows] == [(K, 0)]
+
+
+def test_the_death_of_a_named_person_is_one_killed() -> None:
+    rows = figures("This followed the death of Sergeant Tom Miller at the end of 2006.")
+    assert rows == [("the death of Sergeant Tom Miller", K, MIL, 1, 1, 1)]
+    # A death of people not named is no count of one.
+    assert figures("It was the death of British soldiers that shocked them.") == []

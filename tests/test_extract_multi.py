@@ -513,3 +513,48 @@ def test_a_speaker_after_an_opening_clause_is_the_antecedent_of_them(
         "tank fired on them near Kreminna."
     )
     assert len(extractor.extract(text, published=date(2023, 1, 2)).drafts) == 1
+
+
+def test_so_called_friendly_fire_is_the_events_name(extractor: Extractor) -> None:
+    text = (
+        "Two Dutch soldiers have been killed in Mali by so-called friendly fire, the "
+        "defence ministry said on Tuesday."
+    )
+    (draft,) = extractor.extract(text, published=date(2016, 3, 9)).drafts
+    assert _killed(draft) == 2
+    # A film of that name is still no event.
+    film = "The documentary called Friendly Fire shows two Dutch soldiers killed in Mali."
+    assert extractor.extract(film, published=date(2016, 3, 9)).drafts == []
+
+
+def test_the_victims_named_again_with_the_fire_join_the_event(extractor: Extractor) -> None:
+    text = (
+        "Two Danish soldiers were killed by friendly fire, the army said.\n"
+        "The soldiers were killed on Monday.\n"
+        "It is understood the soldiers died when allied jets dropped a bomb near their "
+        "patrol in Helmand province."
+    )
+    (draft,) = extractor.extract(text, published=date(2008, 6, 4)).drafts
+    assert draft.location.admin1 == "AF-HEL"
+    assert any("dropped a bomb" in e.quote for e in draft.evidence if e.field == "incident")
+
+
+def test_a_read_more_link_adds_nothing(extractor: Extractor) -> None:
+    text = (
+        "An allied air strike mistakenly hit a government position, killing 12 soldiers.\n"
+        "Read more: 130 killed in coalition air raid at a wedding\n"
+        "Officials said the strike was an error."
+    )
+    (draft,) = extractor.extract(text, published=date(2015, 10, 18)).drafts
+    assert _killed(draft) == 12
+
+
+def test_the_hit_one_downed_in_a_region_places_the_event(extractor: Extractor) -> None:
+    text = (
+        "A Russian helicopter was mistakenly shot down by Russian air defences, "
+        "according to a Telegram channel.\n"
+        "The location has not been disclosed.\n"
+        "Some sources say the helicopter was downed in the Belgorod region."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 9, 2)).drafts
+    assert draft.location.admin1 == "RU-BEL"

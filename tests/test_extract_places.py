@@ -389,3 +389,41 @@ def test_russian_prepositions_are_no_towns(find_places: Stage) -> None:
     found = places(find_places, "По данным штаба, у Бахмута шли бои. По словам офицера, всё тихо.")
     assert "По" not in found
     assert "у" not in found
+
+
+def test_between_two_places_is_what_they_share(find_places: Stage) -> None:
+    # Two regions of one country: the country, not either region.
+    found = places(find_places, "The strike hit between the western Taiz and Lahj provinces.")
+    assert found == {"Taiz and Lahj": "country:YE"}
+    # Two towns of one region: that region.
+    found = places(find_places, "Ukrainian shells fell on a road between Kupiansk and Izium.")
+    assert found["Kupiansk and Izium"] == "admin1:UA-63"
+    # Without "between" the two regions stay apart.
+    found = places(find_places, "Fighting has spread to the Taiz and Lahj provinces.")
+    assert found == {"Taiz": "admin1:YE-TA", "Lahj": "admin1:YE-LA"}
+
+
+def test_a_persons_or_a_bases_name_keeps_its_sense(find_places: Stage) -> None:
+    text = (
+        "Capt. R. J. Merced led the patrol from FSB Denton. Later Merced radioed "
+        "the gunners at Denton to stop firing."
+    )
+    found = places(find_places, text)
+    assert "Merced" not in found and "Denton" not in found
+    # A feature's name shortened to its head is still the feature.
+    found = places(find_places, "The boat left Pearl Harbor at dawn and made it back to Pearl.")
+    assert "Pearl" not in found
+
+
+def test_only_an_alternate_name_inside_a_longer_name_is_no_town(find_places: Stage) -> None:
+    # "Basic" is an alternate name of Henderson, Nevada; "Basic Training" is no place.
+    found = places(find_places, "Shells hit an American Basic Training base in the south.")
+    assert not any(key == "geonames:5505411" for key in found.values())
+
+
+def test_arabic_article_and_one_letter_spellings(find_places: Stage) -> None:
+    found = places(find_places, "The attack took place in al-Mokha area on the coast.")
+    assert found.get("al-Mokha") == "geonames:78751"  # Mocha, Yemen
+    # A text naming no country takes the one town so spelled ("Surankōt").
+    found = places(find_places, "Two soldiers died at a camp in Surankote area on Friday.")
+    assert found.get("Surankote") == "geonames:10593072"

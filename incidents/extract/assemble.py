@@ -58,6 +58,13 @@ _ANAPHOR = re.compile(
     r"tragedy|accident|deaths|killings?|downing|shootdown|shooting)\b",
     re.I,
 )
+# "It is understood the soldiers died when US fighter planes ... dropped a bomb": the
+# victims named again by a definite noun, with the fire that hit them.
+_VICTIMS_AGAIN = re.compile(
+    r"\b(?:the|those|these)\s+(?:soldiers|troops|servicemen|marines|men|victims|crew|"
+    r"sailors|airmen|paratroopers|policemen|officers)\b",
+    re.I,
+)
 # "Tillman's April 22 death": a date that qualifies an event noun dates the event, even
 # after a reporting verb.
 _EVENT_NOUN = re.compile(
@@ -134,6 +141,16 @@ class _Group:
         return sorted({*self.triggers, *self.context})
 
 
+# "Read more: 130 killed in Saudi-led coalition air raid at Yemen wedding": a link to
+# another article that came along with the paste; it tells nothing of this one.
+_LINK_LINE = re.compile(
+    r"^[^\S\n]*(?:read (?:more|also|next)|also read|see also|related(?: (?:stories|story|"
+    r"articles?|news|coverage))?|more on this|recommended|читайте (?:также|також|еще|ще)|"
+    r"дивіться також|смотрите также|по теме)[^\S\n]*[:|»>-][^\n]*",
+    re.I | re.M,
+)
+
+
 class _Index:
     """Spans by sentence, for quick lookups while grouping."""
 
@@ -146,9 +163,12 @@ class _Index:
 
         # A name the actors stage read as a unit or weapon ("Black Hawk") is not a place.
         things = [s for s in doc.spans if s.label in ("weapon", "actor")]
+        links = [(m.start(), m.end()) for m in _LINK_LINE.finditer(doc.text)]
         for span in doc.spans:
             if span.label in ("sentence", "paragraph"):
                 continue
+            if any(a <= span.start < b for a, b in links):
+                continue  # another article's headline, pasted with this one
             if span.label == "place" and any(span.overlaps(t) for t in things):
                 continue
             i = bisect.bisect_right(starts, span.start) - 1
@@ -872,6 +892,16 @@ def group_sentences(index: _Index) -> list[_Group]:
         ):
             last_group.context.append(i)
         elif (
+            last_group is not None
+            and i - last_trigger <= 2
+            and _VICTIMS_AGAIN.search(index.text(i))
+            and index.cues(i, "mechanism")
+            and not _NEW_EVENT.search(index.text(i))
+            and not index.cues(i, "generic")
+            and not _conflicts(index, last_group, i)
+        ):
+            last_group.context.append(i)
+        elif (
             # The figures often follow in the next sentence: "The strikes killed seven soldiers",
             # also after a headline line.
             last_group is not None
@@ -1193,7 +1223,11 @@ def _pick_place(index: _Index, group: _Group, taken: frozenset[int] = frozenset(
 # outright where the incident it has told was.
 _INCIDENT_AT = re.compile(
     r"\b(?:incidents?|shooting|attack|strike|accident|clash|exchange of fire|firing|ambush|"
-    r"friendly[- ]fire)\s+(?:(?:took place|occurred|happened)\b|(?:was|were) (?:in|at|near)\b)",
+    r"friendly[- ]fire)\s+(?:(?:took place|occurred|happened)\b|(?:was|were) (?:in|at|near)\b)"
+    # "the helicopter was downed in the Rostov region": the hit one, where it was hit.
+    r"|\b(?:the|its|their)\s+(?:[\w-]+\s+)?(?:helicopter|aircraft|jet|plane|drone|ship|vessel|"
+    r"convoy|unit|soldiers|troops|patrol|crew|pilot)\s+(?:was|were)\s+(?:downed|shot down|hit|"
+    r"struck|destroyed|killed|bombed|shelled|attacked)\s+(?:in|at|near|over|outside)\b",
     re.I,
 )
 _PLACE_STATEMENT_REACH = 6  # sentences after the incident's last one

@@ -532,12 +532,17 @@ _DEATH_OF = re.compile(
     r"\b[A-Z][a-z'-]+(?:[^\S\n]+[A-Z][a-z'-]+){0,2}['’]s[^\S\n]+(?:[\w.,-]+[^\S\n]+){0,3}?"
     r"(?:death|killing)\b(?![^\S\n]+toll)"
 )
+# "following the death of Jonathan Wigley": one person, named after "of".
+_DEATH_OF_NAMED = re.compile(
+    rf"\b(?:[Tt]he|[Aa])[^\S\n]+(?:death|killing)[^\S\n]+of[^\S\n]+(?:(?:{_RANKS}\.?[^\S\n]+)+)?"
+    r"[A-Z][a-z'’-]+(?:[^\S\n]+(?:[A-Z]\.|[A-Z][a-z'’-]+)){1,3}"
+)
 _NOT_A_PERSON = re.compile(r"^(?:The|This|That|It|He|She|They|No|One|Nobody|Everyone|Who)\b")
 
 
 def _people_named(text: str, found: list[Span]) -> list[Span]:
     extra: list[Span] = []
-    for pattern, count in ((_NAMED, 1), (_PAIR, 2), (_DEATH_OF, 1)):
+    for pattern, count in ((_NAMED, 1), (_PAIR, 2), (_DEATH_OF, 1), (_DEATH_OF_NAMED, 1)):
         for m in pattern.finditer(text):
             if _NOT_A_PERSON.match(m.group()) or any(
                 s.start < m.end() and m.start() < s.end for s in [*found, *extra]

@@ -22,17 +22,32 @@ from incidents.extract.document import Doc, PlaceMention, Span
 from incidents.gazetteer import Gazetteer, GazetteerPlace
 from incidents.geo import haversine_km
 from incidents.names import normalize_name
-from incidents.regions import Region, find_regions, find_regions_by_head
+from incidents.regions import Region, find_regions, find_regions_by_head, get_region
 
 STAGE = "places"
 # "al-Qaim", "Deir ez-Zor": an Arabic article written in lower case opens a name word.
 _WORD = r"(?:(?:al|el|ad|ar|as|ash|az|an|at|ez|ed|ul|ud)-)?[A-ZА-ЯІЇЄҐ][\w'’\-]*"
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|an|at)-(?=[A-Z]\w{3})", re.I)
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
     r"governorate|Governorate|republic|Republic|State|state)\b|[А-ЯІЇЄҐ]\w+ (?:област[ьиі]|"
     r"областью|кра[йяюе]|краем)\b"
 )
+# "the Taiz and Lahj provinces", "Donetsk and Luhansk regions": two regions named at once.
+_REGION_PAIR = re.compile(
+    rf"({_WORD})(?:,|[^\S\n]+and|[^\S\n]*&)[^\S\n]+({_WORD})[^\S\n]+(?:regions|Regions|"
+    r"provinces|Provinces|oblasts|Oblasts|governorates|Governorates|states|States)\b"
+)
+# "between Kupiansk and Izium", "between the southern Taiz and Lahj provinces": the event
+# lies at neither place but somewhere in what the two share.
+_BETWEEN_BEFORE = re.compile(
+    r"\bbetween[^\S\n]+(?:the[^\S\n]+)?(?:(?:northern|southern|eastern|western|central|"
+    r"towns?|cities|villages?|settlements?|of)[^\S\n]+){0,3}$",
+    re.I,
+)
+_SECOND_OF_PAIR = re.compile(r"\bbetween[^\S\n]+[\w'’-]+(?:[^\S\n]+[\w'’-]+)?[^\S\n]+and[^\S\n]+$")
+_AND_BETWEEN = re.compile(r"[^\S\n]+and[^\S\n]+(?:the[^\S\n]+)?$")
 # "в Ростовской области", "у Донецькій області": an oblique region phrase and the
 # nominative it comes from (adjective ending, noun).
 _OBLIQUE_REGION = (
@@ -63,7 +78,7 @@ _STRONG = re.compile(
 # "President Lincoln", "Thomas J. (Stonewall) Jackson"), whatever towns share the name.
 _PERSON_BEFORE = re.compile(
     r"(?:\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Cpl|Pvt|Pfc|Spc|Adm|Brig|Cmdr|Mr|Mrs|Ms|Dr|Rev|Sen|Rep|"
-    r"Gov|Pte|Lance Cpl)\.?|\b(?:General|Colonel|Major|Captain|Lieutenant|Sergeant|Corporal|"
+    r"Gov|Pte|Lance Cpl|LCDR|Lt Cdr|Lt Col|Ens|SSgt|MSgt|SFC|CWO)\.?|\b(?:General|Colonel|Major|Captain|Lieutenant|Sergeant|Corporal|"
     r"Private|Admiral|Commander|President|Minister|Secretary|Senator|Governor|Marshal|"
     r"Field Marshal|spokesman|spokeswoman|Mister|Sir|Lord|Lady)|\b[A-Z][a-z]*\.?\s+\([A-Z][\w'’-]+\))"
     r"[^\S\n]+$"
@@ -105,7 +120,8 @@ _IN_TOWN = re.compile(
 # "the Red Sea", "the Dogger Bank": a name ending in a feature word is no town, nor is its head.
 _FEATURES = (
     r"(?:Sea|Ocean|River|Bay|Gulf|Strait|Straits|Channel|Lake|Mountains?|Hills?|Bank|"
-    r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm)"
+    r"Desert|Valley|Peninsula|Islands?|Coast|Canal|Pass|Airport|Airfield|Base|Farm|Harbou?r|"
+    r"Creek|Ridge|Range|Plateau|Forest|Reef|Lagoon|Heights)"
 )
 _FEATURE = re.compile(rf"[ \-]{_FEATURES}$")
 # "the Jordan Valley", "the Congo River": a country's name that opens a feature's name.
@@ -285,7 +301,8 @@ def _spellings(name: str) -> set[str]:
     dropped, a doubled letter written once, "k"/"q" or "c"/"k" exchanged ("Budgam" ->
     "Badgam", "Qalqilya" -> "Qalqilyah")."""
     word = name.lower()
-    out = {word + "h", word[:-1] if word.endswith("h") else word}
+    # "Surankote" / Surankōt: a final "h" or "e" added or dropped.
+    out = {word + "h", word + "e", word[:-1] if word.endswith(("h", "e")) else word}
     # "Baramulla" / Bāramūla: a doubled letter written once.
     out.update(word[:i] + word[i + 1 :] for i in range(1, len(word)) if word[i] == word[i - 1])
     for i in range(1, len(word)):  # the first letter stays: "Pocheon" is not "Ocheon"
@@ -298,14 +315,16 @@ def _spellings(name: str) -> set[str]:
 
 def _other_spelling(gazetteer: Gazetteer, name: str, prior: dict[str, int]) -> list[GazetteerPlace]:
     """A town of a country the text is about, spelled one step differently in the gazetteer
-    ("Budgam" / "Badgām", "Qalqilya" / "Qalqīlyah"); only one such town counts."""
-    if len(name) < 5 or " " in name or not prior:
+    ("Budgam" / "Badgām", "Qalqilya" / "Qalqīlyah"); only one such town counts. A text
+    that names no country ("in Surankote area of Poonch district") takes the one town of
+    the world so spelled."""
+    if len(name) < 5 or " " in name:
         return []
     found = {
         p.gazetteer_id: p
         for variant in _spellings(name)
         for p in gazetteer.lookup(variant, limit=3)
-        if p.country in prior
+        if not prior or p.country in prior
     }
     return list(found.values()) if len(found) == 1 else []
 
@@ -529,6 +548,74 @@ def _mention(place: GazetteerPlace, alternatives: Sequence[GazetteerPlace]) -> P
     )
 
 
+# "FSB Jackson", "Forward Operating Base Ramrod", "LZ X-Ray": a base named for someone or
+# something, not the town of that name.
+_BASE_WORDS = (
+    r"FSB|FOB|LZ|COP|PB|Firebase|Fire Support Base|Fire Base|Forward Operating Base|"
+    r"Landing Zone|Combat Outpost|Patrol Base|Camp"
+)
+_BASE_BEFORE = re.compile(rf"\b(?:{_BASE_WORDS})\)?[^\S\n]+$")
+_BASE_NAME = re.compile(rf"^(?:{_BASE_WORDS})[ \-]")
+
+
+def _not_a_town(text: str, start: int, end: int) -> bool:
+    """A name written as a person's or a base's; the article keeps that sense throughout."""
+    return _is_person(text, start, end) or bool(
+        _BASE_BEFORE.search(text, max(0, start - 30), start) or _BASE_NAME.match(text[start:end])
+    )
+
+
+def _is_person(text: str, start: int, end: int) -> bool:
+    """A name written as a person's: after an initial ("Donald J. Taylor"), a rank or title
+    ("Gen. Asif Malik", "LCDR Anderson") or before a nickname ("Thomas (Stonewall) Jackson")."""
+    return bool(
+        re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start])
+        or _PERSON_BEFORE.search(text, max(0, start - 40), start)
+        or _NICKNAME_AFTER.match(text, end)
+    )
+
+
+def _region(region: Region) -> PlaceMention:
+    return PlaceMention(
+        region.english_name, None, region.country, region.code, None, None, "admin1"
+    )
+
+
+def _shared(a: PlaceMention, b: PlaceMention) -> PlaceMention | None:
+    """What two places have in common: their region, else their country, else nothing."""
+    if a.admin1 and a.admin1 == b.admin1:
+        region = get_region(a.admin1)
+        if region is not None:
+            return _region(region)
+    if a.country and a.country == b.country:
+        return PlaceMention(country_name(a.country), None, a.country, None, None, None, "country")
+    return None
+
+
+def _between(text: str, spans: list[Span]) -> list[Span]:
+    """ "between A and B" names one place: what A and B share (one span over both)."""
+    spans = sorted(spans, key=lambda s: s.start)
+    out: list[Span] = []
+    k = 0
+    while k < len(spans):
+        a = spans[k]
+        b = spans[k + 1] if k + 1 < len(spans) else None
+        if (
+            b is not None
+            and _BETWEEN_BEFORE.search(text, max(0, a.start - 60), a.start)
+            and _AND_BETWEEN.fullmatch(text, a.end, b.start)
+            and a.value != b.value
+        ):
+            shared = _shared(a.value, b.value)
+            if shared is not None:
+                out.append(Span(a.start, b.end, "place", shared, STAGE, 0.7))
+            k += 2
+            continue
+        out.append(a)
+        k += 1
+    return out
+
+
 def _covered(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in taken)
 
@@ -549,6 +636,12 @@ def make_find_places(
                     if not _covered(m.start(), m.end(), taken):
                         spans.append(Span(m.start(), m.end(), "place", user.mention, STAGE, 0.95))
                         taken.append((m.start(), m.end()))
+        for m in _REGION_PAIR.finditer(text):
+            pair = [find_regions(m.group(k)) for k in (1, 2)]
+            if all(len(r) == 1 for r in pair) and not _covered(m.start(), m.end(), taken):
+                for k, (region,) in zip((1, 2), pair, strict=True):
+                    spans.append(Span(m.start(k), m.end(k), "place", _region(region), STAGE, 0.9))
+                taken.append((m.start(), m.end()))
         for m in _REGION.finditer(text):
             found_region = _region_phrase(m.group())
             if found_region is not None and not _covered(m.start(), m.end(), taken):
@@ -580,6 +673,15 @@ def make_find_places(
             if span.value.precision == "admin1":
                 prior[span.value.country] = prior.get(span.value.country, 0) + 2
         pending: list[tuple[int, int, list[GazetteerPlace], float]] = []
+        persons = {
+            m.group().split(" ")[-1] for m in _NAME.finditer(text) if _not_a_town(text, *m.span())
+        }
+        # "Pearl Harbor ... back to Pearl": a feature's name shortened to its head.
+        persons.update(
+            m.group().split(" ")[0]
+            for m in _NAME.finditer(text)
+            if " " in m.group() and _FEATURE.search(m.group())
+        )
         for m in _NAME.finditer(text):
             start, end, name = m.start(), m.end(), m.group()
             # Longest name first, then its shorter heads ("Stanytsia Luhanska" before "Stanytsia").
@@ -589,12 +691,15 @@ def make_find_places(
                 start += len(words[0]) + 1
                 words = words[1:]
                 name = " ".join(words)
-            if re.search(r"\b[A-Z]\.\s$", text[max(0, start - 4) : start]):
-                continue  # "Donald J. Taylor": a surname after an initial
-            if _PERSON_BEFORE.search(text, max(0, start - 40), start) or _NICKNAME_AFTER.match(
-                text, end
+            if _is_person(text, start, end):
+                continue
+            if words[-1] in persons and not (
+                _QUALIFIER.match(text, end) or _STRONG.search(text, max(0, start - 40), start)
             ):
-                continue  # "Gen. Asif Malik", "Thomas (Stonewall) Jackson": a person
+                # "LCDR W. L. Anderson ... Anderson decided to submerge", "FSB Jackson ...
+                # the commander at Jackson": once a name is a person's or a base's, it keeps
+                # that sense in the article, unless written as a town's.
+                continue
             if (
                 _FEATURE.search(name)
                 or _UNIT_NAME.search(name)
@@ -628,14 +733,25 @@ def make_find_places(
                         break
                 found = gazetteer.lookup(_bare_name(candidate), limit=20)
                 before = text[max(0, start - 40) : start]
-                locative = bool(_LOCATIVE.search(before))
-                if not found and n == len(words) and _AT_TOWN.search(before):
+                # "between Kupiansk and Izium": the second name is as much a place as the first.
+                locative = bool(_LOCATIVE.search(before) or _SECOND_OF_PAIR.search(before))
+                respelled = False
+                if (
+                    not found
+                    and n == len(words)
+                    and (_AT_TOWN.search(before) or _IN_TOWN.search(before))
+                ):
                     found = _other_spelling(gazetteer, candidate, prior)
+                    respelled = bool(found)
                 if not found and _CYRILLIC.search(candidate):
                     found = _nominative(gazetteer, candidate)
                 if not found and locative and not _CYRILLIC.search(candidate):
                     # "in Qamishli" is Al Qāmishlī: English often drops the Arabic article.
                     found = list(gazetteer.lookup(f"Al {candidate}", limit=3))
+                article = _ARTICLE_PREFIX.match(candidate)
+                if not found and article:
+                    # "al-Mokha" is Mokha (Mocha): the gazetteer lists it without the article.
+                    found = list(gazetteer.lookup(candidate[article.end() :], limit=3))
                 bare = _bare_region(candidate, found, prior, locative)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))
@@ -659,6 +775,14 @@ def make_find_places(
                     if not found:
                         continue
                 strong = bool(_STRONG.search(before) or _TOWN_AFTER.match(text, c_end))
+                if (
+                    n < len(words)
+                    and not (locative or strong or _REGION_WORD.search(f" {words[n]}"))
+                    and not any(_exact(_bare_name(candidate), p) for p in found)
+                ):
+                    # "an ARVN Basic Training base": the head of a longer capitalised name
+                    # that is only some town's alternate name is a word of that name.
+                    continue
                 found = _by_name(candidate, found)
                 in_prior = [p for p in found if p.country in prior]
                 pool = _world_city(found, in_prior) or in_prior or found
@@ -675,6 +799,7 @@ def make_find_places(
                 # locative or a sizeable town.
                 supported = (
                     strong
+                    or respelled
                     or (locative and (in_prior or biggest >= 5 * _BIG_CITY))
                     or (in_prior and biggest >= _BIG_CITY / 2)
                     or (bool(_IN_TOWN.search(before)) and biggest >= _TOWN)
@@ -704,6 +829,6 @@ def make_find_places(
                     anchor = min(others, key=lambda o: o[0])[1]
                     choice = min(pool, key=lambda p: _distance_km(p, anchor))
             spans.append(Span(start, end, "place", _mention(choice, pool), STAGE, confidence))
-        return spans
+        return _between(text, spans)
 
     return find_places

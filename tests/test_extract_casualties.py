@@ -453,3 +453,17 @@ def test_the_death_of_a_named_person_is_one_killed() -> None:
     assert rows == [("the death of Sergeant Tom Miller", K, MIL, 1, 1, 1)]
     # A death of people not named is no count of one.
     assert figures("It was the death of British soldiers that shocked them.") == []
+
+
+def test_as_many_others_repeats_the_count_for_the_other_kind() -> None:
+    rows = figures("Two army soldiers were killed and as many others injured in a camp.")
+    assert rows == [
+        ("Two army soldiers were killed", K, MIL, 2, 2, 2),
+        ("as many others injured", W, MIL, 2, 2, 2),
+    ]
+    # Without a count before it, "as many" says nothing.
+    assert figures("As many others were injured, officials said.") == []
+
+
+def test_lowercase_service_words_between_count_and_noun() -> None:
+    assert figures("Three navy sailors died.") == [("Three navy sailors died", K, MIL, 3, 3, 3)]

@@ -558,3 +558,19 @@ def test_the_hit_one_downed_in_a_region_places_the_event(extractor: Extractor) -
     )
     (draft,) = extractor.extract(text, published=date(2024, 9, 2)).drafts
     assert draft.location.admin1 == "RU-BEL"
+
+
+def test_a_date_before_a_statement_verb_dates_the_statement(extractor: Extractor) -> None:
+    text = (
+        "MANILA - The army on Tuesday promised an inquiry into a clash between soldiers and "
+        "police that left six police officers dead.\n"
+        "Six officers were killed in the incident in Sta. Rita town on Monday morning, "
+        "police said.\n"
+        "The police were attacked by soldiers of the army's 87th Infantry Battalion, based in "
+        "Calbiga town. The soldiers only realized they had mistakenly engaged the police when "
+        "reinforcements arrived after a 20-minute firefight."
+    )
+    (draft,) = extractor.extract(text, published=date(2018, 6, 26)).drafts
+    # Not "on Tuesday" (the promise): "the incident ... on Monday", a sentence of its own
+    # ("Sta." does not end it), dates the article's one incident.
+    assert (draft.date.start, draft.date.precision) == (date(2018, 6, 25), "day")

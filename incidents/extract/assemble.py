@@ -65,6 +65,12 @@ _VICTIMS_AGAIN = re.compile(
     r"sailors|airmen|paratroopers|policemen|officers)\b",
     re.I,
 )
+# The event itself named again (no report, claim or briefing).
+_EVENT_ANAPHOR = re.compile(
+    r"\b(?:the|this|that)\s+(?:incident|shootout|clash|firefight|misencounter|episode|"
+    r"tragedy|accident|downing|shootdown|shooting)\b",
+    re.I,
+)
 # "Tillman's April 22 death": a date that qualifies an event noun dates the event, even
 # after a reporting verb.
 _EVENT_NOUN = re.compile(
@@ -110,6 +116,14 @@ _REPORT_NOUN = re.compile(r"^\W{0,3}(?:report|briefing|statement|update|post|vid
 _SAID_AFTER = re.compile(
     r"^,?\s+(?:[\w'’.-]+\s+){0,4}(?:said|says|reported|announced|claimed|told|confirmed|"
     r"wrote|stated|admitted|acknowledged|revealed)\b",
+    re.I,
+)
+# "The Armed Forces of the Philippines on Tuesday promised investigations into a clash":
+# a date right before the verb of a statement or a response dates that, not the event.
+_STATEMENT_AFTER = re.compile(
+    r"^,?\s+(?:said|says|announced|confirmed|denied|admitted|acknowledged|promised|vowed|"
+    r"pledged|apologi[sz]ed|expressed|ordered|launched|opened|demanded|called for|urged|"
+    r"condemned|rejected)\b",
     re.I,
 )
 _MECHANISM_ORDER = (
@@ -214,7 +228,9 @@ def _event_dates(index: _Index, i: int) -> list[Span]:
             out.append(span)
             continue
         # ", British officials said" after "downed early on Sunday" reports the downing.
-        said = _SAID_AFTER.search(after) and _CLAUSE_OPENING.match(opening)
+        said = (
+            _SAID_AFTER.search(after) and _CLAUSE_OPENING.match(opening)
+        ) or _STATEMENT_AFTER.match(after)
         # '"It was our mistake," the chief told the ANI news agency on Friday.'
         attributed = _QUOTE_THEN_ATTRIBUTION.match(opening) or _TOLD.search(before)
         if (
@@ -994,7 +1010,8 @@ class _Builder:
         )
 
 
-def _pick_date(index: _Index, group: _Group) -> Span | None:
+def _pick_date(index: _Index, group: _Group, alone: bool = False) -> Span | None:
+    """The event's date; ``alone`` when the article tells no other incident."""
     # A title sums up ("Operation Wikinger (20-22 February 1940)"); the body is precise.
     body = [i for i in group.sentences if not _is_headline(index, i)]
     titles = [i for i in group.sentences if _is_headline(index, i)]
@@ -1030,6 +1047,19 @@ def _pick_date(index: _Index, group: _Group) -> Span | None:
         if dates and not index.cues(j, "generic"):
             found = dates[-1] if j < group.sentences[0] else dates[0]
             return Span(found.start, found.end, "date", found.value, found.stage, 0.4)
+    if alone:
+        # "... were killed in the incident in Sta. Rita, Samar on Monday morning": in an
+        # article about one incident, a sentence anywhere that dates "the incident" dates it.
+        first = group.sentences[0]
+        for j in sorted(range(len(index.sentences)), key=lambda j: abs(j - first)):
+            if j in group.sentences or index.cues(j, "generic"):
+                continue
+            if not _EVENT_ANAPHOR.search(index.text(j)):
+                continue
+            dates = _event_dates(index, j)
+            if dates:
+                found = dates[0]
+                return Span(found.start, found.end, "date", found.value, found.stage, 0.4)
     return None
 
 
@@ -1467,7 +1497,7 @@ def build_draft(
         b.cite("incident", index.sentences[i])
 
     notes: list[str] = []
-    date_span = _pick_date(index, group)
+    date_span = _pick_date(index, group, alone=not taken)
     if date_span is not None:
         when: IncidentDate = date_span.value
         b.cite("date", date_span)

@@ -450,8 +450,39 @@ def find_casualties(doc: Doc) -> list[Span]:
                 spans.append(Span(start, hit.end, LABEL, figure, STAGE, hit.confidence))
         previous = (hit.end, population)
     spans += _survivors(text, spans, rules)
+    spans += _as_many(text, spans)
     spans += _slavic(text, spans)
     return spans + _people_named(text, spans)
+
+
+# "Two soldiers were killed and as many others injured": the same count, another kind.
+_AS_MANY = re.compile(
+    r"\bas[^\S\n]+many[^\S\n]+(?:others?|more)(?:[^\S\n]+(?:were|have been|had been|are))?"
+    r"[^\S\n]+(?:(?P<wounded>injured|wounded|hurt)|(?P<killed>killed|dead|died))\b",
+    re.I,
+)
+
+
+def _as_many(text: str, found: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for m in _AS_MANY.finditer(text):
+        kind = CasualtyKind.WOUNDED if m.group("wounded") else CasualtyKind.KILLED
+        before = [
+            s
+            for s in found
+            if s.end <= m.start()
+            and m.start() - s.end <= 40
+            and s.value.kind is not kind
+            and "." not in text[s.end : m.start()]
+        ]
+        if not before:
+            continue
+        fig = before[-1].value
+        figure = CasualtyFigure(
+            kind=kind, population=fig.population, low=fig.low, best=fig.best, high=fig.high
+        )
+        out.append(Span(m.start(), m.end(), LABEL, figure, STAGE, before[-1].confidence))
+    return out
 
 
 @cache

@@ -24,7 +24,9 @@ _SOFT_BREAK = re.compile(
 # digit, quote or bullet; the lookbehinds keep abbreviations and initials together.
 _ABBREVIATIONS = (
     "Mr Mrs Ms Dr Gen Lt Col Maj Capt Sgt Cpl Pvt Adm Cmdr Gov Sen Rep St Mt No Nos vs etc "
-    "Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec Inc Ltd Co Corp Jr Sr approx est U.S U.K U.N"
+    "Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec Inc Ltd Co Corp Jr Sr approx est U.S U.K U.N "
+    # "Sta. Rita, Samar", "Ft. Hood", "Brig. Gen.", "Pte. Smith", "Spc. Jones"
+    "Sta Sto Ste Ft Brig Pte Pfc Spc Cpt Lieut Sgts Sqn Bn Bde Div Regt Pres Supt Insp"
 ).split()
 _END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[•\-–—]?[A-ZА-ЯІЇЄҐ0-9])""")
 

@@ -574,3 +574,13 @@ def test_a_date_before_a_statement_verb_dates_the_statement(extractor: Extractor
     # Not "on Tuesday" (the promise): "the incident ... on Monday", a sentence of its own
     # ("Sta." does not end it), dates the article's one incident.
     assert (draft.date.start, draft.date.precision) == (date(2018, 6, 25), "day")
+
+
+def test_ukrainian_own_positions_and_a_region_in_an_oblique_case(extractor: Extractor) -> None:
+    # "On 1 July Russian aviation missed and "covered" its own positions in the Zaporizhzhia
+    # region": "свої ж" (own), a quoted verb, and "-щині", the region's colloquial name.
+    text = "1 липня російська авіація промахнулася та «накрила» свої ж позиції на Запоріжжі."
+    plain = "1 липня російська авіація промахнулася та накрила свої ж позиції на Харківщині."
+    (draft,) = extractor.extract(plain, published=date(2022, 7, 2), lang="uk").drafts
+    assert draft.location.admin1 == "UA-63"
+    assert len(extractor.extract(text, published=date(2022, 7, 2), lang="uk").drafts) == 1

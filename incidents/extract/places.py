@@ -752,6 +752,16 @@ def make_find_places(
                 if not found and article:
                     # "al-Mokha" is Mokha (Mocha): the gazetteer lists it without the article.
                     found = list(gazetteer.lookup(candidate[article.end() :], limit=3))
+                if not found and _CYRILLIC.search(candidate) and n == 1:
+                    # "на Херсонщині": a region's own name in an oblique case.
+                    regions = {
+                        r.code: r for form in normal_forms(candidate) for r in find_regions(form)
+                    }
+                    if len(regions) == 1:
+                        (region,) = regions.values()
+                        spans.append(Span(start, c_end, "place", _region(region), STAGE, 0.8))
+                        taken.append((start, c_end))
+                        break
                 bare = _bare_region(candidate, found, prior, locative)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))

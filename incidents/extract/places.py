@@ -754,11 +754,11 @@ def make_find_places(
                     found = list(gazetteer.lookup(candidate[article.end() :], limit=3))
                 if not found and _CYRILLIC.search(candidate) and n == 1:
                     # "на Херсонщині": a region's own name in an oblique case.
-                    regions = {
+                    oblique = {
                         r.code: r for form in normal_forms(candidate) for r in find_regions(form)
                     }
-                    if len(regions) == 1:
-                        (region,) = regions.values()
+                    if len(oblique) == 1:
+                        (region,) = oblique.values()
                         spans.append(Span(start, c_end, "place", _region(region), STAGE, 0.8))
                         taken.append((start, c_end))
                         break

@@ -584,3 +584,19 @@ def test_ukrainian_own_positions_and_a_region_in_an_oblique_case(extractor: Extr
     (draft,) = extractor.extract(plain, published=date(2022, 7, 2), lang="uk").drafts
     assert draft.location.admin1 == "UA-63"
     assert len(extractor.extract(text, published=date(2022, 7, 2), lang="uk").drafts) == 1
+
+
+def test_the_second_incident_told_is_an_event_of_its_own(extractor: Extractor) -> None:
+    text = (
+        "We were shelled by our own artillery twice during my tour. The first incident "
+        "occurred at a training base near the river. A volley of American shells hit inside "
+        "our camp. Fortunately, there were no casualties.\n"
+        "The second incident happened at our infantry base near the hills. The gunners "
+        "fired their howitzers over our base during a storm. Again, no casualties."
+    )
+    drafts = extractor.extract(text).drafts
+    assert len(drafts) == 2
+    first, second = drafts
+    # The paragraph's story goes on past the sentence after the trigger: its toll counts.
+    assert _killed(first) == 0 and _killed(second) == 0
+    assert any("volley" in e.quote for e in first.evidence if e.field == "incident")

@@ -52,6 +52,12 @@ _SUCH = re.compile(
     r"(?:incident|case|episode|tragedy)\b",
     re.I,
 )
+_ORDINAL_EVENT = re.compile(
+    r"^\W*the\s+(?:second|third|fourth|fifth|next|latest|last|later)\s+(?:such\s+)?"
+    r"(?:friendly[- ]fire\s+)?(?:incident|case|episode)\s+(?:happened|occurred|took place|came|"
+    r"was)\b",
+    re.I,
+)
 _ANAPHOR = re.compile(
     r"\b(?:the|this|that)\s+(?:incident|shootout|blast|attack|strike|clash|fight|firefight|"
     r"episode|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
@@ -826,7 +832,7 @@ def _listed_events(index: _Index, triggers: set[int]) -> set[int]:
 def group_sentences(index: _Index) -> list[_Group]:
     """Trigger sentences grouped into incidents, with the sentences that refer back."""
     groups: list[_Group] = []
-    last_trigger = -10
+    last_trigger = last_member = -10
     last_group: _Group | None = None
     triggers = {i for i in range(len(index.sentences)) if _is_trigger(index, i)}
     listed = _listed_events(index, triggers)
@@ -839,7 +845,12 @@ def group_sentences(index: _Index) -> list[_Group]:
     }
     for i in range(len(index.sentences)):
         # "Another such incident occurred on August 20, near X": one more of the kind just told.
-        such = bool(groups) and bool(_SUCH.search(index.text(i))) and _has_anchor(index, [i])
+        such = bool(groups) and (
+            (bool(_SUCH.search(index.text(i))) and _has_anchor(index, [i]))
+            # "We were shelled by our own artillery twice. The first incident ... The
+            # second incident happened at our base near ...": the next of those told.
+            or bool(_ORDINAL_EVENT.match(index.text(i)))
+        )
         if such or i in triggers or i in listed:
             # Each entry of a dated list is an event of its own.
             fresh = such or i in listed or bool(_NEW_EVENT.search(index.text(i)))
@@ -902,8 +913,19 @@ def group_sentences(index: _Index) -> list[_Group]:
         elif last_group is not None and i - last_trigger <= 6 and _ANAPHOR.search(index.text(i)):
             last_group.context.append(i)
         elif (
+            # The story goes on in the same paragraph: "The first incident occurred at ...
+            # A volley of shells hit inside our camp. Fortunately, there were no casualties."
             last_group is not None
-            and i == last_trigger + 1
+            and (
+                i == last_trigger + 1
+                or (
+                    i == last_member + 1
+                    # past the next sentence, only what brings no anchor of its own
+                    and (not _has_anchor(index, [i]) or _adds_nothing(index, last_group, i))
+                    and not _NEW_EVENT.search(index.text(i))
+                    and not _conflicts(index, last_group, i)
+                )
+            )
             and index.paragraph_of[i] == index.paragraph_of[last_trigger]
         ):
             last_group.context.append(i)
@@ -934,6 +956,8 @@ def group_sentences(index: _Index) -> list[_Group]:
             )
         ):
             last_group.context.append(i)
+        if last_group is not None and i in last_group.sentences:
+            last_member = i
     _lede(index, groups)
     groups = _merge_headline(index, groups)
     groups = _merge_loose(index, groups)

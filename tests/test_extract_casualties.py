@@ -467,3 +467,10 @@ def test_as_many_others_repeats_the_count_for_the_other_kind() -> None:
 
 def test_lowercase_service_words_between_count_and_noun() -> None:
     assert figures("Three navy sailors died.") == [("Three navy sailors died", K, MIL, 3, 3, 3)]
+
+
+def test_a_rank_grade_is_no_count() -> None:
+    # "Police Officer 1" is a rank; the six before it are the count.
+    rows = figures("six police personnel with the rank of Police Officer 1 were killed")
+    assert [r[3] for r in rows if r[1] is K] == []
+    assert figures("Officer 1 was injured.") == []

@@ -600,3 +600,61 @@ def test_the_second_incident_told_is_an_event_of_its_own(extractor: Extractor) -
     # The paragraph's story goes on past the sentence after the trigger: its toll counts.
     assert _killed(first) == 0 and _killed(second) == 0
     assert any("volley" in e.quote for e in first.evidence if e.field == "incident")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A border guard opened fire and killed three of his colleagues at their camp in "
+        "Jammu on Sunday.",
+        "Two troopers were killed on Sunday in Jammu after one of their colleagues opened "
+        "fire at them.",
+        # Russian: "on Friday a serviceman opened fire on his fellow soldiers in Chita".
+        "В пятницу в Чите военнослужащий открыл огонь по сослуживцам, погибли трое.",
+    ],
+)
+def test_a_man_firing_on_his_own_colleagues(extractor: Extractor, text: str) -> None:
+    assert len(extractor.extract(text, published=date(2019, 10, 27), lang="ru").drafts) == 1
+
+
+def test_a_clash_between_two_services_of_one_state(extractor: Extractor) -> None:
+    text = (
+        "A bloody clash between the army and police in the state capital on Wednesday left "
+        "one soldier and three police dead, a security source said."
+    )
+    (draft,) = extractor.extract(text, published=date(2017, 4, 13)).drafts
+    assert _killed(draft) == 4
+    # Two nations' services are no such clash.
+    foes = (
+        "A clash between Indian troops and the Pakistani army on Wednesday left one soldier "
+        "dead, officials said."
+    )
+    assert extractor.extract(foes, published=date(2017, 4, 13)).drafts == []
+
+
+def test_one_states_service_firing_on_another(extractor: Extractor) -> None:
+    text = (
+        "MANILA, Philippines - Philippine policemen fatally shot four army soldiers in Jolo "
+        "on Monday, officials said. The soldiers had identified themselves to the police."
+    )
+    (draft,) = extractor.extract(text, published=date(2020, 7, 1)).drafts
+    assert _killed(draft) == 4
+    # Fire on soldiers of no nation written, in a text about two countries, is no such case.
+    two = (
+        "Philippine policemen fatally shot four soldiers in Sabah on Monday, Malaysian "
+        "officials said. Malaysia protested to the Philippines."
+    )
+    assert extractor.extract(two, published=date(2020, 7, 1)).drafts == []
+
+
+def test_a_later_event_on_a_time_of_its_own_stays_apart(extractor: Extractor) -> None:
+    # Undated, with no publication date: "In November last year" cannot be resolved, yet
+    # the paragraph it opens tells another event.
+    text = (
+        "A trooper opened fire and killed four of his colleagues at a camp in Amritsar on "
+        "Sunday.\n"
+        "The trooper was upset about his duty hours.\n"
+        "In November last year, four troopers were killed after one of their colleagues had "
+        "opened fire at them in Sukma."
+    )
+    assert len(extractor.extract(text).drafts) == 2

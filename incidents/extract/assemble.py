@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
@@ -201,6 +201,11 @@ class _Index:
                 next((j for j, p in enumerate(paragraphs) if p.start <= s.start < p.end), -1)
             )
 
+    @cached_property
+    def prior(self) -> dict[str, int]:
+        """The countries the article is about (see ``places.country_prior``)."""
+        return country_prior(self.doc.text)
+
     def same_paragraph(self, i: int) -> list[int]:
         return [j for j, p in enumerate(self.paragraph_of) if p == self.paragraph_of[i]]
 
@@ -382,12 +387,22 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
         or allied
         or caused
         or _own_clash(actors, year)
+        or _services_of_one_state(index, actors)
         or _mistaken_force(index, i, firing_sides, year)
     )
     # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
     # force that is neither the firer's own nor an ally's.
     foes = bool(firing_sides and hit_sides) and not (same_side or allied)
     if foes and not fratricide & {"explicit", "own_forces", "mutual"}:
+        return False
+    # "A clash between Indian troops and the Pakistani army": a fight between two nations'
+    # forces, however worded, is no fight within one side.
+    both_sides = {a.side for a in actors if a.role == "both" and a.side}
+    if (
+        len(both_sides) >= 2
+        and not all(friendly(a, b, year) for a in both_sides for b in both_sides if a != b)
+        and not fratricide & {"explicit", "own_forces"}
+    ):
         return False
     # "The USS Vincennes mistakenly shot down the airplane ..., killing all 290 people
     # aboard", "a stray missile ... accidentally hit his country": a mistake whose victims
@@ -445,6 +460,23 @@ def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     if any(a.type not in _STATE_FORCES for a in parties):
         return False
     return all(friendly(a, b, year) for a in sides for b in sides)
+
+
+def _services_of_one_state(index: _Index, actors: list[ActorMention]) -> bool:
+    """One state's service firing on another ("Philippine policemen fatally shot four army
+    soldiers", "the policemen opened fire and killed the four soldiers") in an article about
+    that one country: the hit service, written without a nation, is the same state's."""
+    firing = [a for a in actors if a.role == "firing"]
+    hit = [a for a in actors if a.role == "hit"]
+    if not firing or not hit or any(a.side for a in hit):
+        return False
+    if any(a.type not in _STATE_FORCES for a in (*firing, *hit)):
+        return False
+    if {a.type for a in firing} & {a.type for a in hit}:
+        return False  # "troops fired on soldiers": as likely the enemy's
+    countries = set(index.prior)
+    sides = {a.side for a in firing if a.side}
+    return len(countries) == 1 and sides <= countries
 
 
 def _mistaken_force(index: _Index, i: int, firing: set[str], year: int | None) -> bool:
@@ -757,6 +789,14 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
             any(_conflicts(index, home, i) for i in g.triggers)
             or _dated_apart(index, g, home)
             or (not headline and _set_back(index, home) and home.triggers[0] > first)
+            # "In November last year, four troopers were killed after ...": a later event
+            # told on a time of its own, even one the text leaves unresolved.
+            or (
+                not headline
+                and first > home.triggers[-1]
+                and index.paragraph_of[first] != index.paragraph_of[home.triggers[-1]]
+                and bool(_TIME_OPENER.search(index.text(first)))
+            )
         ):
             kept.append(g)
             continue

@@ -396,6 +396,12 @@ _BESIDES_THE_DEAD = re.compile(
 )
 
 
+_DESIGNATION = re.compile(
+    r"\b(?:Officer|Class|Level|Phase|Squad|Team|Unit|Battery|Grade|Platoon|Section|Zone|"
+    r"Sector|No\.?|Number|Post|Camp|Base|Hill|Checkpoint|Block)[^\S\n]$"
+)
+
+
 def find_casualties(doc: Doc) -> list[Span]:
     """Casualty figures in ``doc.text``, one span per (kind, population) figure."""
     rules = _rules()
@@ -407,6 +413,8 @@ def find_casualties(doc: Doc) -> list[Span]:
         bounds = _bounds(m, rules)
         if bounds is None or rules.months_end.search(text[max(0, hit.start - 12) : hit.start]):
             continue  # no count, or the day of a date ("November 3")
+        if _DESIGNATION.search(text, max(0, hit.start - 12), hit.start):
+            continue  # "Police Officer 1 were killed": a rank's grade, not a count
         if _OUT_OF.search(text, max(0, hit.start - 10), hit.start):
             continue  # "50 people out of 120 died": 120 is how many there were
         if any(w.strip(".") in rules.months for w in (m.get("adjs") or "").split()):

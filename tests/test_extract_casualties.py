@@ -474,3 +474,12 @@ def test_a_rank_grade_is_no_count() -> None:
     rows = figures("six police personnel with the rank of Police Officer 1 were killed")
     assert [r[3] for r in rows if r[1] is K] == []
     assert figures("Officer 1 was injured.") == []
+
+
+def test_russian_toll_in_two_groups_and_the_injured_as_a_noun() -> None:
+    text = "Погибли двое офицеров и шестеро солдат. Еще двое пострадавших в госпитале."
+    rows = figures(text)
+    assert [(r[0], r[1], r[4]) for r in rows] == [
+        ("Погибли двое офицеров и шестеро", K, 8),
+        ("двое пострадавших", W, 2),
+    ]

@@ -423,3 +423,13 @@ def test_russian_and_ukrainian_weekdays(text: str, day: date) -> None:
 
 def test_a_slavic_weekday_needs_its_preposition() -> None:
     assert find_dates(Doc("Заводы загрязняют окружающую среду.", date(2021, 6, 3))) == []
+
+
+def test_a_photo_captions_year_sets_no_scene() -> None:
+    text = (
+        "Troops move towards a base on March 19, 2014 in Perevalne. (Getty Images)\n"
+        "The exchange of fire on August 6 near Armiansk involved only Russian soldiers."
+    )
+    spans = find_dates(Doc(text, date(2016, 8, 12)))
+    august = next(s for s in spans if s.value.start.month == 8)
+    assert august.value.start == date(2016, 8, 6)

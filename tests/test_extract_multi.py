@@ -658,3 +658,13 @@ def test_a_later_event_on_a_time_of_its_own_stays_apart(extractor: Extractor) ->
         "opened fire at them in Sukma."
     )
     assert len(extractor.extract(text).drafts) == 2
+
+
+def test_a_town_of_the_events_region_places_it_more_closely(extractor: Extractor) -> None:
+    text = (
+        "A bloody clash between the army and police in Nigeria's Yobe state on Wednesday "
+        "left one soldier and three police dead, a source said.\n"
+        "The police confirmed the unfortunate incident in the state capital of Damaturu."
+    )
+    (draft,) = extractor.extract(text, published=date(2017, 4, 13)).drafts
+    assert draft.location.name == "Damaturu"

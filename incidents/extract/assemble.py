@@ -58,8 +58,14 @@ _ORDINAL_EVENT = re.compile(
     r"was)\b",
     re.I,
 )
+# "the unfortunate incident", "this tragic friendly-fire incident": the same event, judged.
+_JUDGED = (
+    r"(?:(?:unfortunate|tragic|deadly|fatal|shocking|alleged|reported|bloody|regrettable|"
+    r"friendly[- ]fire)\s+)?"
+)
 _ANAPHOR = re.compile(
-    r"\b(?:the|this|that)\s+(?:incident|shootout|blast|attack|strike|clash|fight|firefight|"
+    rf"\b(?:the|this|that)\s+{_JUDGED}(?:incident|shootout|blast|attack|strike|clash|fight|"
+    r"firefight|fracas|melee|confrontation|"
     r"episode|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
     r"tragedy|accident|deaths|killings?|downing|shootdown|shooting)\b",
     re.I,
@@ -73,7 +79,8 @@ _VICTIMS_AGAIN = re.compile(
 )
 # The event itself named again (no report, claim or briefing).
 _EVENT_ANAPHOR = re.compile(
-    r"\b(?:the|this|that)\s+(?:incident|shootout|clash|firefight|misencounter|episode|"
+    rf"\b(?:the|this|that)\s+{_JUDGED}(?:incident|shootout|clash|firefight|fracas|"
+    r"misencounter|episode|"
     r"tragedy|accident|downing|shootdown|shooting)\b",
     re.I,
 )
@@ -1403,6 +1410,19 @@ def _pick_event_place(index: _Index, group: _Group, taken: frozenset[int]) -> Sp
         return (specific, modifier, in_trigger, precision, span.start)
 
     best = min(places, key=rank)
+    if best.value.precision == "admin1":
+        # "a clash ... in Yobe state" and "the fracas in the state capital of Damaturu": a
+        # town of that region told of the same event places it more closely.
+        inside = [
+            p
+            for p in places
+            if p.value.precision == "town"
+            and p.value.country == best.value.country
+            # the gazetteer leaves some towns' region blank (Damaturu): not another region
+            and p.value.admin1 in (best.value.admin1, None)
+        ]
+        if inside:
+            return min(inside, key=lambda p: p.start)
     return best
 
 

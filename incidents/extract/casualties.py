@@ -510,6 +510,11 @@ def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
         + r"[^\S\n]+(?:(?:ещ[её]|ще|еще|более|понад|около|близько)[^\S\n]+)?"
         + number.format("n2")
         + not_date
+        # "погибли двое офицеров и шестеро сослуживцев": a second group of the same toll.
+        + r"(?:[^\S\n]+(?:[^\W\d]+[^\S\n]+){0,2}?(?:и|і|та)[^\S\n]+"
+        + number.format("n3")
+        + not_date
+        + ")?"
     )
     return dict(lex.numbers), re.compile(rf"(?<!\w)(?:{after}|{before})(?!\w)", re.I)
 
@@ -529,6 +534,8 @@ def _slavic(text: str, found: list[Span]) -> list[Span]:
         if any(s.start < m.end() and m.start() < s.end for s in found):
             continue
         count = _slavic_count(m["n1"] or m["n2"], values)
+        if m["n3"]:
+            count += _slavic_count(m["n3"], values)
         killed = m["akilled"] if m["n1"] else m["bkilled"]
         kind = CasualtyKind.KILLED if killed else CasualtyKind.WOUNDED
         figure = CasualtyFigure(kind=kind, low=count, best=count, high=count)

@@ -405,13 +405,26 @@ def _span(doc: Doc, start: int, end: int, label: str, value: _Value, anchor: dat
     return Span(start, end, "date", when, STAGE, confidence)
 
 
-def _explicit_years(hits: list[_Hit]) -> list[tuple[int, int]]:
-    """(offset, year) of every date that writes its year out, in text order."""
+# A photo caption pasted with the article: "... on March 19, 2014 in Perevalne, Ukraine.
+# (Getty Images)". Its date is the photo's, not the time the article is about.
+_CAPTION = re.compile(
+    r"^[^\n]*\((?:Getty Images|AP Photo|AFP|Reuters|EPA|Photo|File photo|Image)[^()\n]{0,60}\)"
+    r"[^\S\n]*$",
+    re.M | re.I,
+)
+
+
+def _explicit_years(hits: list[_Hit], text: str = "") -> list[tuple[int, int]]:
+    """(offset, year) of every date that writes its year out, in text order, except in
+    photo captions."""
+    captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
     out = []
     for hit in hits:
         year = _g(hit.m, "y")
         if hit.kind == "iso":
             year = re.search(r"(?:19|20)\d\d", hit.m[0])[0]  # type: ignore[index]
+        if any(a <= hit.start < b for a, b in captions):
+            continue
         if year and hit.label == "date":
             out.append((hit.start, int(year)))
     return out
@@ -457,7 +470,7 @@ def find_dates(doc: Doc) -> list[Span]:
             printed = _resolve(rules, hit, None)
             anchor = printed.start if printed else None
     spans: list[Span] = []
-    years, base = _explicit_years(hits), anchor
+    years, base = _explicit_years(hits, text), anchor
     i = 0
     while i < len(hits):
         hit = hits[i]

@@ -668,3 +668,35 @@ def test_a_town_of_the_events_region_places_it_more_closely(extractor: Extractor
     )
     (draft,) = extractor.extract(text, published=date(2017, 4, 13)).drafts
     assert draft.location.name == "Damaturu"
+
+
+def test_a_breakdown_by_cause_is_no_list_of_events(extractor: Extractor) -> None:
+    text = (
+        "The following tally averages figures from several sources:\n"
+        "  • 5 American soldiers died from enemy fire;\n"
+        "  • 11 Americans died in aircraft crashes;\n"
+        "  • 9 Americans died as a result of friendly fire;\n"
+        "  • 4 Canadians died as a result of friendly fire.\n"
+    )
+    assert extractor.extract(text, published=date(2002, 6, 1)).drafts == []
+    # A dated bulleted list is a list of events.
+    dated = (
+        "  • 3 April 2003: 9 Americans died as a result of friendly fire near Nasiriyah;\n"
+        "  • 6 April 2003: 4 Kurds died as a result of friendly fire near Mosul;\n"
+        "  • 12 April 2003: 2 Britons died as a result of friendly fire near Basra.\n"
+    )
+    assert len(extractor.extract(dated, published=date(2003, 6, 1)).drafts) == 3
+
+
+def test_what_lies_between_an_incidents_sentences_is_its_story(extractor: Extractor) -> None:
+    text = (
+        "Ukrainian military says Russia has shot down one of its own fighters\n"
+        "The Ukrainian army said on Saturday that Russian forces shot down one of their own "
+        "aircraft by mistake.\n"
+        "The plane was dropping bombs when it was hit by missiles and crashed in the Donetsk "
+        "region, the news portal reported.\n"
+        "Images related to the incident show an alleged Russian Su-25 being shot down by its "
+        "own troops."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 10, 6)).drafts
+    assert draft.location.admin1 == "UA-14"

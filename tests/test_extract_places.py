@@ -427,3 +427,8 @@ def test_arabic_article_and_one_letter_spellings(find_places: Stage) -> None:
     # A text naming no country takes the one town so spelled ("Surankōt").
     found = places(find_places, "Two soldiers died at a camp in Surankote area on Friday.")
     assert found.get("Surankote") == "geonames:10593072"
+
+
+def test_a_surname_after_a_title_and_given_name_is_a_person(find_places: Stage) -> None:
+    found = places(find_places, "said Wing Commander Mike Oldham, speaking in London.")
+    assert "Oldham" not in found and found.get("London") is not None

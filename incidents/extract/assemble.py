@@ -852,6 +852,33 @@ def _list_entries(index: _Index) -> set[int]:
     return found if len(found) >= 2 else set()
 
 
+_BULLET = re.compile(r"[^\S\n]*(?:[•·▪◦*–-]|\d{1,2}[.)])[^\S\n]+")
+
+
+def _tally(index: _Index) -> set[int]:
+    """The lines of a breakdown ("• 5 American soldiers died from enemy fire; • 9 Americans
+    died as a result of friendly fire; ..."): three or more bulleted lines in a row that
+    each give a toll and no date are counts by cause, not events."""
+    text = index.doc.text
+    runs: list[list[int]] = []
+    for i, sentence in enumerate(index.sentences):
+        line_start = text.rfind("\n", 0, sentence.start) + 1
+        if not _BULLET.match(text, line_start) or text[line_start : sentence.start].strip(
+            "•·▪◦*–- \t0123456789.)"
+        ):
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out: set[int] = set()
+    for run in runs:
+        counted = [i for i in run if index.spans(i, "casualty")]
+        if len(counted) >= 3 and not any(index.spans(i, "date") for i in run):
+            out.update(run)
+    return out
+
+
 def _listed_events(index: _Index, triggers: set[int]) -> set[int]:
     """The entries of a list of friendly-fire incidents: each entry that tells of fire or a
     toll is an incident of its own, with or without a cue of its own. A list is about
@@ -881,7 +908,8 @@ def group_sentences(index: _Index) -> list[_Group]:
     groups: list[_Group] = []
     last_trigger = last_member = -10
     last_group: _Group | None = None
-    triggers = {i for i in range(len(index.sentences)) if _is_trigger(index, i)}
+    tally = _tally(index)
+    triggers = {i for i in range(len(index.sentences)) if _is_trigger(index, i)} - tally
     listed = _listed_events(index, triggers)
     # A sentence that tells fratricide but pins nothing down ("scouts opened fire on a
     # group, taking them for the enemy") is the detail of the event told just before.
@@ -930,6 +958,9 @@ def group_sentences(index: _Index) -> list[_Group]:
                     or not _has_anchor(index, [i])
                     or not _has_anchor(index, last_group.triggers)
                     or _adds_nothing(index, last_group, i)
+                    # "images related to the incident ... an alleged Russian Su-25": what it
+                    # adds is of the incident just told
+                    or bool(_EVENT_ANAPHOR.search(index.text(i)))
                 )
                 if (
                     continuing
@@ -1008,8 +1039,28 @@ def group_sentences(index: _Index) -> list[_Group]:
     _lede(index, groups)
     groups = _merge_headline(index, groups)
     groups = _merge_loose(index, groups)
+    _fill_gaps(index, groups)
     _backfill(index, groups)
     return groups
+
+
+_GAP = 3  # sentences between two of an incident's own that are of its story
+
+
+def _fill_gaps(index: _Index, groups: list[_Group]) -> None:
+    """A few sentences between two sentences of one incident tell that incident ("The plane
+    was dropping bombs when it was hit ... and crashed in the Donetsk region" between the
+    lede and "images related to the incident"), unless another incident claims them or
+    they talk in general."""
+    taken = {i for g in groups for i in g.sentences}
+    for group in groups:
+        members = group.sentences
+        for a, b in zip(members, members[1:], strict=False):
+            if 1 < b - a <= _GAP + 1:
+                gap = [j for j in range(a + 1, b) if j not in taken]
+                if len(gap) == b - a - 1 and not any(index.cues(j, "generic") for j in gap):
+                    group.context.extend(gap)
+                    taken.update(gap)
 
 
 def _lede(index: _Index, groups: list[_Group]) -> None:
@@ -1211,7 +1262,10 @@ _SPEAKER_AT = re.compile(
     r"\b(?:(?:statement|spokesm[ae]n|spokeswoman|spokesperson|press release|communiqu[eé])\s+"
     r"(?:from|at|of)\s+(?:[\w'’-]+,?\s+){0,5}"
     r"|(?:said|says|told (?:reporters|journalists|a news conference)|announced|reported|"
-    r"briefing|news conference|press conference|speaking)\s+(?:\w+\s+){0,2}in\s+(?:the\s+)?)$",
+    r"briefing|news conference|press conference|speaking)\s+(?:\w+\s+){0,2}in\s+(?:the\s+)?"
+    # "said Wing Commander Mike Oldham of the Marham base": whose base he speaks for.
+    r"|(?:commander|chief|head|spokesm[ae]n|spokeswoman|spokesperson|officer)\b[^.\n]{0,40}"
+    r"\bof\s+the\s+)$",
     re.I,
 )
 # "shot down over the Red Sea": open water lies in no town, region or country.

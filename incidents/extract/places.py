@@ -81,6 +81,8 @@ _PERSON_BEFORE = re.compile(
     r"Gov|Pte|Lance Cpl|LCDR|Lt Cdr|Lt Col|Ens|SSgt|MSgt|SFC|CWO)\.?|\b(?:General|Colonel|Major|Captain|Lieutenant|Sergeant|Corporal|"
     r"Private|Admiral|Commander|President|Minister|Secretary|Senator|Governor|Marshal|"
     r"Field Marshal|spokesman|spokeswoman|Mister|Sir|Lord|Lady)|\b[A-Z][a-z]*\.?\s+\([A-Z][\w'’-]+\))"
+    # "Wing Commander Mike Oldham": given names between the title and the surname.
+    r"(?:[^\S\n]+[A-Z][a-z]+\.?){0,2}"
     r"[^\S\n]+$"
 )
 # "Thomas (Tom) Jackson", but not a dateline's "WASHINGTON (AP) On ..." or "(Reuters)".

@@ -700,3 +700,28 @@ def test_what_lies_between_an_incidents_sentences_is_its_story(extractor: Extrac
     )
     (draft,) = extractor.extract(text, published=date(2024, 10, 6)).drafts
     assert draft.location.admin1 == "UA-14"
+
+
+def test_a_strike_that_hit_others_than_it_aimed_at(extractor: Extractor) -> None:
+    text = (
+        "US Air Strike Mistakenly Hits Kurdish Police in Iraq\n"
+        "An American airstrike targeting suspected insurgents in the city of Mosul has "
+        "instead killed at least five Kurdish guards."
+    )
+    (draft,) = extractor.extract(text, published=date(2007, 1, 20)).drafts
+    assert _killed(draft) == 5
+    civilians = (
+        "An American airstrike targeting suspected insurgents in the city of Mosul has "
+        "instead killed at least five civilians."
+    )
+    assert extractor.extract(civilians, published=date(2007, 1, 20)).drafts == []
+
+
+def test_a_weapon_going_off_in_someones_hands_is_no_fire_on_troops(extractor: Extractor) -> None:
+    text = (
+        "He was accidentally killed in 2003 on patrol in Baghdad when one of his men tossed "
+        "a rifle into a Humvee and the M-16 discharged."
+    )
+    assert extractor.extract(text, published=date(2004, 9, 20)).drafts == []
+    negligent = "A soldier was accidentally killed in Baghdad by a negligent discharge on Monday."
+    assert extractor.extract(negligent, published=date(2004, 9, 20)).drafts == []

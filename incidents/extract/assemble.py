@@ -565,7 +565,7 @@ _ATTACKS = frozenset({"air_to_ground", "indirect_fire", "drone"})
 _FRATRICIDE_CAUSES = frozenset({"misidentification", "coordination_failure"})
 
 # Generic codes that no date or place in the sentence turns into an event.
-_NO_EVENT = frozenset({"total", "conditional"})
+_NO_EVENT = frozenset({"total", "conditional", "handling"})
 
 
 @cache

@@ -40,6 +40,10 @@ class Doc:
     published: date | None = None
     lang: str | None = "en"
     spans: list[Span] = field(default_factory=list)
+    # (number of spans, sentences, their starts): looked up for every span in assembly.
+    _sentence_cache: tuple[int, list[Span], list[int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def quote(self, span: Span) -> str:
         """The exact words of a span."""
@@ -55,12 +59,19 @@ class Doc:
 
     def sentences(self) -> list[Span]:
         """The sentence spans (provided by the segment stage)."""
-        return self.of("sentence")
+        return list(self._sentences()[0])
+
+    def _sentences(self) -> tuple[list[Span], list[int]]:
+        cached = self._sentence_cache
+        if cached is None or cached[0] != len(self.spans):
+            sentences = self.of("sentence")
+            cached = (len(self.spans), sentences, [s.start for s in sentences])
+            self._sentence_cache = cached
+        return cached[1], cached[2]
 
     def sentence_index(self, offset: int) -> int:
         """Index of the sentence holding ``offset`` (-1 if none)."""
-        sentences = self.sentences()
-        starts = [s.start for s in sentences]
+        sentences, starts = self._sentences()
         i = bisect.bisect_right(starts, offset) - 1
         if i >= 0 and offset < sentences[i].end:
             return i

@@ -32,7 +32,7 @@ _END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[•\-–—]?[A-ZА-
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[:dot])
+    word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 40) : dot])
     if word is None:
         return False
     token = word.group(1).rstrip(".")

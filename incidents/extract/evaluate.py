@@ -1,7 +1,9 @@
 """Measured accuracy: run the extractor over hand-labelled texts and score it.
 
-An extracted incident matches a gold one when one of its trigger sentences overlaps the
-gold anchor (one-to-one, in text order). Fields are scored on matched pairs:
+An extracted incident matches a gold one when one of its sentences overlaps the gold
+anchor, else one on the anchor's line, else (the anchor only locates the event) when a
+draft still unmatched in the same text gives the same date or the same place as the gold
+incident; one-to-one, in text order. Fields are scored on matched pairs:
 true positive = a value equal to gold, false positive = a wrong or surplus value, false
 negative = a gold value missed or wrong. Accuracy counts a right unknown as right.
 """
@@ -205,8 +207,10 @@ def _line(text: str, offset: int) -> tuple[int, int]:
 def match_incidents(
     text: str, gold: list[GoldIncident], drafts: list[Incident], text_id: str
 ) -> dict[int, int]:
-    """Gold index -> draft index. First a trigger sentence overlapping the anchor, then, for
-    what is left, a trigger sentence on the anchor's line (paragraph)."""
+    """Gold index -> draft index. First a sentence of the draft overlapping the anchor, then,
+    for what is left, one on the anchor's line (paragraph), then a draft telling the same
+    event elsewhere in the text: the same date or the same place as the gold label (a
+    list entry or a headline about the event the anchor's sentence tells)."""
     anchors = []
     for g in gold:
         start = text.find(g.anchor)
@@ -225,7 +229,21 @@ def match_incidents(
                 if k not in pairs.values() and any(s < end and start < e for s, e in spans):
                     pairs[n] = k
                     break
+    for n, g in enumerate(gold):
+        if n in pairs:
+            continue
+        for k, draft in enumerate(drafts):
+            if k not in pairs.values() and _same_event(g, draft):
+                pairs[n] = k
+                break
     return pairs
+
+
+def _same_event(gold: GoldIncident, draft: Incident) -> bool:
+    """The draft gives the gold incident's labelled date or place (a known one)."""
+    dated = gold.date is not None and _predicted(draft, "date") == _gold(gold, "date")
+    placed = gold.place is not None and place_key(draft) == gold.place
+    return dated or placed
 
 
 def evaluate(gold: GoldSet, base: Path, *, splits: Iterable[str] | None = None) -> Report:

@@ -725,3 +725,20 @@ def test_a_weapon_going_off_in_someones_hands_is_no_fire_on_troops(extractor: Ex
     assert extractor.extract(text, published=date(2004, 9, 20)).drafts == []
     negligent = "A soldier was accidentally killed in Baghdad by a negligent discharge on Monday."
     assert extractor.extract(negligent, published=date(2004, 9, 20)).drafts == []
+
+
+def test_a_patrol_firing_on_miners_by_mistake_is_no_fratricide(extractor: Extractor) -> None:
+    text = (
+        "An army patrol mistakenly opened fire on miners returning home after work in Mon "
+        "district on Saturday, killing six."
+    )
+    assert extractor.extract(text, published=date(2021, 12, 6)).drafts == []
+
+
+def test_a_database_of_friendly_fire_counts_is_no_event(extractor: Extractor) -> None:
+    text = (
+        "Friendly Fire Deaths on the Rise\n"
+        "The Friendly-Fire Notebook was established on November 11, 1996. This database "
+        "records estimates of the number of US troops injured and killed by other US forces."
+    )
+    assert extractor.extract(text, published=date(2004, 5, 31)).drafts == []

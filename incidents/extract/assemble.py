@@ -1069,6 +1069,8 @@ def _lede(index: _Index, groups: list[_Group]) -> None:
         return
     for i in range(1, min(len(index.sentences), 6)):
         actors = [a for a in index.spans(i, "actor") if a.value.role in ("firing", "hit", "both")]
+        if index.cues(i, "generic"):
+            continue  # "This database records estimates of the number of ...": no event
         if index.spans(i, "casualty") or (actors and _concrete(index, i)):
             # The lines between the headline and the event sentence lead into it.
             groups.append(_Group(triggers=[i], context=list(range(i))))

@@ -738,7 +738,7 @@ def test_a_patrol_firing_on_miners_by_mistake_is_no_fratricide(extractor: Extrac
 def test_a_database_of_friendly_fire_counts_is_no_event(extractor: Extractor) -> None:
     text = (
         "Friendly Fire Deaths on the Rise\n"
-        "The Friendly-Fire Notebook was established on November 11, 1996. This database "
+        "The Friendly-Fire Notebook was established on November 11, 1996, this database "
         "records estimates of the number of US troops injured and killed by other US forces."
     )
     assert extractor.extract(text, published=date(2004, 5, 31)).drafts == []

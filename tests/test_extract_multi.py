@@ -742,3 +742,39 @@ def test_a_database_of_friendly_fire_counts_is_no_event(extractor: Extractor) ->
         "records estimates of the number of US troops injured and killed by other US forces."
     )
     assert extractor.extract(text, published=date(2004, 5, 31)).drafts == []
+
+
+def test_besides_opens_another_fire_with_a_toll_of_its_own(extractor: Extractor) -> None:
+    # Ukrainian: "During training a case of so-called 'friendly fire' happened, which led to
+    # the death of two Russian soldiers. Besides, during training of a mortar unit the
+    # occupiers shelled their own strongpoint, and one soldier was killed."
+    text = (
+        'Під час тренування біля Горлівки стався черговий випадок т.зв. "дружнього вогню", '
+        "що призвело до загибелі двох російських військовослужбовців.\n"
+        "Крім того, під час тренувань мінометного підрозділу окупантами обстріляно власний "
+        "опорний пункт біля Горлівки, у результаті чого загинув один військовослужбовець."
+    )
+    drafts = extractor.extract(text, published=date(2021, 3, 1), lang="uk").drafts
+    assert [_killed(d) for d in drafts] == [2, 1]
+
+
+def test_a_mistaken_identity_between_two_services_of_one_state(extractor: Extractor) -> None:
+    text = (
+        "NAIROBI, Kenya - A mistaken identity incident left two Kenyan Defense Forces "
+        "soldiers and a police officer badly injured in northeastern Kenya on Tuesday night."
+    )
+    assert len(extractor.extract(text, published=date(2019, 6, 6)).drafts) == 1
+    # Between two nations' forces it is no such incident.
+    foreign = (
+        "A mistaken identity incident left two Kenyan Defense Forces soldiers and a Somali "
+        "police officer badly injured near the border on Tuesday night, Somalia said."
+    )
+    assert extractor.extract(foreign, published=date(2019, 6, 6)).drafts == []
+
+
+def test_a_cargo_plane_downed_by_mistaken_identity_is_no_fratricide(extractor: Extractor) -> None:
+    text = (
+        "Ethiopian forces in Somalia admitted shooting down a Kenyan cargo plane on Monday, "
+        "leading to six deaths, on 'mistaken identity'."
+    )
+    assert extractor.extract(text, published=date(2020, 5, 8)).drafts == []

@@ -63,6 +63,11 @@ _JUDGED = (
     r"(?:(?:unfortunate|tragic|deadly|fatal|shocking|alleged|reported|bloody|regrettable|"
     r"friendly[- ]fire)\s+)?"
 )
+_BESIDES = re.compile(
+    r"^\W*(?:in addition|besides|separately|elsewhere|крім того|окрім того|кроме того|"
+    r"помимо этого|помимо того)\b",
+    re.I,
+)
 _ANAPHOR = re.compile(
     rf"\b(?:the|this|that)\s+{_JUDGED}(?:incident|shootout|blast|attack|strike|clash|fight|"
     r"firefight|fracas|melee|confrontation|"
@@ -394,7 +399,7 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
         or allied
         or caused
         or _own_clash(actors, year)
-        or _services_of_one_state(index, actors)
+        or _services_of_one_state(index, i, actors)
         or _mistaken_force(index, i, firing_sides, year)
     )
     # "Azerbaijani troops mistakenly shot down a Russian helicopter": a mistake, but on a
@@ -469,10 +474,20 @@ def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     return all(friendly(a, b, year) for a in sides for b in sides)
 
 
-def _services_of_one_state(index: _Index, actors: list[ActorMention]) -> bool:
+def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) -> bool:
     """One state's service firing on another ("Philippine policemen fatally shot four army
     soldiers", "the policemen opened fire and killed the four soldiers") in an article about
-    that one country: the hit service, written without a nation, is the same state's."""
+    that one country: the hit service, written without a nation, is the same state's. So is
+    a mistake between two of its services ("A mistaken identity incident left two Kenyan
+    Defense Forces soldiers and a police officer badly injured")."""
+    countries = set(index.prior)
+    if len(countries) != 1:
+        return False
+    mistaken = any(c.value.code == "misidentification" for c in index.cues(i, "cause"))
+    if mistaken:
+        state = [a for a in actors if a.type in _STATE_FORCES]
+        if len({a.type for a in state}) >= 2 and {a.side for a in state if a.side} <= countries:
+            return True
     firing = [a for a in actors if a.role == "firing"]
     hit = [a for a in actors if a.role == "hit"]
     if not firing or not hit or any(a.side for a in hit):
@@ -481,9 +496,7 @@ def _services_of_one_state(index: _Index, actors: list[ActorMention]) -> bool:
         return False
     if {a.type for a in firing} & {a.type for a in hit}:
         return False  # "troops fired on soldiers": as likely the enemy's
-    countries = set(index.prior)
-    sides = {a.side for a in firing if a.side}
-    return len(countries) == 1 and sides <= countries
+    return {a.side for a in firing if a.side} <= countries
 
 
 def _mistaken_force(index: _Index, i: int, firing: set[str], year: int | None) -> bool:
@@ -928,7 +941,19 @@ def group_sentences(index: _Index) -> list[_Group]:
         )
         if such or i in triggers or i in listed:
             # Each entry of a dated list is an event of its own.
-            fresh = such or i in listed or bool(_NEW_EVENT.search(index.text(i)))
+            fresh = (
+                such
+                or i in listed
+                or bool(_NEW_EVENT.search(index.text(i)))
+                # "Крім того, ... обстріляно власний опорний пункт, загинув один": "besides",
+                # a fire with a toll of its own after an event with its own toll.
+                or (
+                    bool(_BESIDES.match(index.text(i)))
+                    and bool(index.spans(i, "casualty"))
+                    and last_group is not None
+                    and any(index.spans(j, "casualty") for j in last_group.triggers)
+                )
+            )
             home = (
                 None
                 if fresh

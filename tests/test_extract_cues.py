@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from incidents.extract.cues import CueRule, find_cues, read_rules
+from incidents.extract.cues import CueRule, expand_pattern, find_cues, read_rules
 from incidents.extract.document import Cue, Doc
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
@@ -398,3 +399,10 @@ def test_own_words_without_fire_on_them_are_no_cue(text: str) -> None:
 def test_discoordination_is_a_coordination_failure() -> None:
     found = cues_of("The helicopter was hit by a missile because of discoordination of units.")
     assert ("discoordination", "cause", "coordination_failure") in found
+
+
+def test_a_space_then_question_mark_is_an_optional_space() -> None:
+    pattern = re.compile(expand_pattern("air ?strikes"))
+    assert pattern.fullmatch("airstrikes") and pattern.fullmatch("air strikes")
+    assert pattern.fullmatch("air-strikes")
+    assert not pattern.fullmatch("air  xstrikes")

@@ -778,3 +778,18 @@ def test_a_cargo_plane_downed_by_mistaken_identity_is_no_fratricide(extractor: E
         "leading to six deaths, on 'mistaken identity'."
     )
     assert extractor.extract(text, published=date(2020, 5, 8)).drafts == []
+
+
+def test_killed_in_friendly_airstrikes_and_the_news_moving_on(extractor: Extractor) -> None:
+    text = (
+        "SHABWA (YPA) - Dozens of the Amaliqa forces were killed and wounded on Saturday in "
+        "friendly airstrikes launched by coalition warplanes in Shabwa.\n"
+        "Apparent friendly fire incidents have happened before.\n"
+        "Meanwhile about 35 militants were killed after insurgents attacked a district centre "
+        "in Uruzgan province."
+    )
+    (draft,) = extractor.extract(text, published=date(2017, 1, 16)).drafts
+    assert draft.location.admin1 == "YE-SH"
+    # Support called in on the enemy is no friendly fire.
+    support = "The patrol called in friendly airstrikes that killed 20 Taliban on Saturday."
+    assert extractor.extract(support, published=date(2017, 1, 16)).drafts == []

@@ -55,10 +55,18 @@ _GAP = r"[\s\-]+(?:[^\s.!?;]+[\s\-]+){0,6}?"
 _SPACE = r"[\s\-]+"
 
 
+_OPTIONAL_SPACE = r"[\s\-]?"
+
+
 def expand_pattern(pattern: str) -> str:
-    """The regex a lexicon phrase stands for (spaces and ' ... ' gaps expanded)."""
-    parts = pattern.strip().split(" ... ")
-    return _GAP.join(part.replace(" ", _SPACE) for part in parts)
+    """The regex a lexicon phrase stands for (spaces and ' ... ' gaps expanded; " ?" is an
+    optional space: "air ?strikes" is "airstrikes" and "air strikes")."""
+    return _GAP.join(_expand_spaces(part) for part in pattern.strip().split(" ... "))
+
+
+def _expand_spaces(part: str) -> str:
+    pieces = part.split(" ?")
+    return _OPTIONAL_SPACE.join(piece.replace(" ", _SPACE) for piece in pieces)
 
 
 class CueRule(BaseModel):

@@ -223,8 +223,10 @@ def test_an_undated_incident_without_a_publication_date_asks_for_a_date(
     # With a publication date: the codebook's window before it, and nothing to flag.
     assert (dated.date.start, dated.date.end) == (date(2023, 4, 20), date(2023, 5, 20))
     assert "set it by hand" not in (dated.notes or "")
+    before = date.today()
     (undated,) = extractor.extract(text).drafts
-    assert undated.date.end == date.today()
+    # The day of extraction (read on either side of the call, so a run over midnight passes).
+    assert before <= undated.date.end <= date.today()
     assert "set it by hand" in (undated.notes or "")
 
 

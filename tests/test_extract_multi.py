@@ -795,3 +795,27 @@ def test_killed_in_friendly_airstrikes_and_the_news_moving_on(extractor: Extract
     # Support called in on the enemy is no friendly fire.
     support = "The patrol called in friendly airstrikes that killed 20 Taliban on Saturday."
     assert extractor.extract(support, published=date(2017, 1, 16)).drafts == []
+
+
+def test_russian_exchange_of_fire_between_own_forces_and_another_case(
+    extractor: Extractor,
+) -> None:
+    # "One soldier was killed and two badly wounded in an exchange of fire that arose by
+    # accident between IDF forces in the village of Ataybe. It is not the first case of a
+    # strike on 'their own' this month: in Bint Jbeil a drone opened fire on Israeli troops."
+    text = (
+        "В среду один солдат был убит и два серьезно ранены в ходе перестрелки, случайно "
+        "возникшей между силами ЦАХАЛ в деревне Атайба.\n"
+        'Это уже не первый случай нанесения удара по "своим" за последний месяц: так, в '
+        "Бинт Джибейле беспилотный аппарат открыл огонь по израильским войскам, ранив троих."
+    )
+    drafts = extractor.extract(text, published=date(2006, 8, 10), lang="ru").drafts
+    assert len(drafts) == 2
+
+
+def test_police_commandos_shooting_the_countrys_own_army(extractor: Extractor) -> None:
+    text = (
+        "Guwahati, January 7: police commandos in the northeastern Indian state of Assam "
+        "shot dead an Indian Army major and a soldier near Dibrugarh on Saturday."
+    )
+    assert len(extractor.extract(text, published=date(2007, 1, 8)).drafts) == 1

@@ -47,7 +47,10 @@ _NEW_EVENT = re.compile(
     r"\b(?:another|a similar|a separate|a second|other)\b[^.]{0,40}\b(?:incident|case|episode)"
     # "Meanwhile about 35 Taliban militants and three police were killed after ...": the
     # news moves on.
-    r"|^\W*(?:meanwhile|elsewhere|in other news|in a separate (?:incident|attack|development))\b",
+    r"|^\W*(?:meanwhile|elsewhere|in other news|in a separate (?:incident|attack|development))\b"
+    # "Это уже не первый случай ...", "ще один випадок": Russian and Ukrainian.
+    r"|\b(?:не первый|ещ[её] один|другой|аналогичный|не перший|ще один|інший|аналогічний)\s+"
+    r"(?:случай|инцидент|раз|випадок|інцидент)",
     re.I,
 )
 _SUCH = re.compile(
@@ -464,6 +467,10 @@ _STATE_FORCES = frozenset(
 )
 
 
+# A state's services by name (army, police, special forces), as opposed to its weapons.
+_SERVICES = frozenset({"armed_forces", "infantry", "security_forces", "special_forces", "airborne"})
+
+
 def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     """Two forces fighting each other ("clashes between Somali soldiers and police") where
     every side written is one side or allied and every party is a state's force: "Syrian
@@ -479,8 +486,8 @@ def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
 
 def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) -> bool:
     """One state's service firing on another ("Philippine policemen fatally shot four army
-    soldiers", "the policemen opened fire and killed the four soldiers") in an article about
-    that one country: the hit service, written without a nation, is the same state's. So is
+    soldiers", "police commandos ... shot dead an Indian Army major") in an article about
+    that one country: a service written without a nation is that state's. So is
     a mistake between two of its services ("A mistaken identity incident left two Kenyan
     Defense Forces soldiers and a police officer badly injured")."""
     countries = set(index.prior)
@@ -493,9 +500,10 @@ def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) ->
             return True
     firing = [a for a in actors if a.role == "firing"]
     hit = [a for a in actors if a.role == "hit"]
-    if not firing or not hit or any(a.side for a in hit):
+    if not firing or not hit or not {a.side for a in hit if a.side} <= countries:
         return False
-    if any(a.type not in _STATE_FORCES for a in (*firing, *hit)):
+    # Services, not weapons: "hit by an anti-aircraft missile" names no firer's service.
+    if any(a.type not in _SERVICES for a in (*firing, *hit)):
         return False
     if {a.type for a in firing} & {a.type for a in hit}:
         return False  # "troops fired on soldiers": as likely the enemy's
@@ -812,6 +820,9 @@ def _merge_loose(index: _Index, groups: list[_Group]) -> list[_Group]:
             any(_conflicts(index, home, i) for i in g.triggers)
             or _dated_apart(index, g, home)
             or (not headline and _set_back(index, home) and home.triggers[0] > first)
+            # "It is not the first case: in Bint Jbeil a drone opened fire on ...": told
+            # as another event.
+            or (not headline and bool(_NEW_EVENT.search(index.text(first))))
             # "In November last year, four troopers were killed after ...": a later event
             # told on a time of its own, even one the text leaves unresolved.
             or (

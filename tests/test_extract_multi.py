@@ -819,3 +819,25 @@ def test_police_commandos_shooting_the_countrys_own_army(extractor: Extractor) -
         "shot dead an Indian Army major and a soldier near Dibrugarh on Saturday."
     )
     assert len(extractor.extract(text, published=date(2007, 1, 8)).drafts) == 1
+
+
+def test_allies_clash_judged_in_the_year_the_article_writes(extractor: Extractor) -> None:
+    # No publication date: the years the text writes out say when it is, so Somalia and
+    # Kenya are judged as allies (AMISOM) and their troops' clash is fratricide.
+    text = (
+        "1 killed as Somali, Kenyan troops clash in border town\n"
+        "MOGADISHU, Dec. 16, 2017: one Somali soldier has been killed in brief clashes "
+        "between Somali and Kenyan troops in Elwak, a Somali officer says."
+    )
+    assert len(extractor.extract(text).drafts) == 1
+
+
+def test_a_later_paragraph_on_its_own_time_after_an_undated_event(extractor: Extractor) -> None:
+    text = (
+        "A US airstrike mistakenly hit an Afghan army checkpoint yesterday, killing nine "
+        "soldiers, officials said.\n"
+        "In June 2007, Afghan police mistook US troops on a night mission for Taliban fighters "
+        "and opened fire on them. Seven Afghan police were killed."
+    )
+    drafts = extractor.extract(text).drafts
+    assert [_killed(d) for d in drafts] == [9, 7]

@@ -320,7 +320,7 @@ _FIRED_FROM = re.compile(
     re.I,
 )
 _LINK = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*")
-_AND = re.compile(r"\s+(?:and|or|&)\s+")
+_AND = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|or|&)\s+")  # "Somali, Kenyan troops"
 _NUMBER = (
     r"\d[\d,.]*(?:[-\u2013]\d[\d,.]*)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"several|some|many|dozens\s+of|hundreds\s+of"

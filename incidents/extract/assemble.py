@@ -358,7 +358,11 @@ def _year(index: _Index, i: int) -> int | None:
     years: set[int] = {d.value.start.year for d in _event_dates(index, i)}
     if len(years) == 1:
         return years.pop()
-    return index.doc.published.year if index.doc.published else None
+    if index.doc.published:
+        return index.doc.published.year
+    # No publication date: the latest year the article writes out is its time.
+    written = [s.value.end.year for s in index.doc.spans if s.label == "date"]
+    return max(written) if written else None
 
 
 def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
@@ -1009,6 +1013,13 @@ def group_sentences(index: _Index) -> list[_Group]:
                     # its own after an undated incident is an older event.
                     and not (
                         _TIME_OPENER.search(index.text(i)) and _before_window(index, last_group, i)
+                    )
+                    # "In June 2007, Afghan police mistook US troops ...", a paragraph of its
+                    # own after an incident the text leaves undated: another event.
+                    and not (
+                        _TIME_OPENER.search(index.text(i))
+                        and index.paragraph_of[i] != index.paragraph_of[last_trigger]
+                        and not any(_event_dates(index, j) for j in last_group.triggers)
                     )
                 ):
                     home = last_group

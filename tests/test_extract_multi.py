@@ -841,3 +841,27 @@ def test_a_later_paragraph_on_its_own_time_after_an_undated_event(extractor: Ext
     )
     drafts = extractor.extract(text).drafts
     assert [_killed(d) for d in drafts] == [9, 7]
+
+
+def test_an_own_goal_on_civilians_is_no_fratricide(extractor: Extractor) -> None:
+    text = (
+        "Nigerian Military Airstrike 'Own Goals'\n"
+        "Following the killing of 85 civilians in Tudun Biri, Kaduna State, by a Nigerian Army "
+        "airstrike on Sunday, December 3, 2023, the reporter calls it an 'own goal'."
+    )
+    assert extractor.extract(text, published=date(2023, 12, 10)).drafts == []
+
+
+def test_a_count_of_incidents_and_a_grenade_on_a_vest_are_no_events(
+    extractor: Extractor,
+) -> None:
+    count = (
+        "A report by the military on Sunday found that fifteen different incidents of "
+        "friendly fire occurred during the invasion, killing 5 soldiers and wounding 23."
+    )
+    assert extractor.extract(count, published=date(2014, 8, 18)).drafts == []
+    grenade = (
+        "Another incident of friendly fire under investigation involved an officer who was "
+        "killed on Monday when a grenade on his armored vest exploded."
+    )
+    assert extractor.extract(grenade, published=date(2014, 8, 18)).drafts == []

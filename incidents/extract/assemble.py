@@ -430,7 +430,7 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     # aboard", "a stray missile ... accidentally hit his country": a mistake whose victims
     # are civilians or foreign ground, with no force hit, is no fratricide.
     if (
-        fratricide <= {"accidental"}
+        fratricide <= {"accidental", "explicit"}
         and not (same_side or allied)
         and not _forces_hit(index, i)
         and _non_force_victims(index, i, firing_sides)
@@ -1121,6 +1121,8 @@ def _lede(index: _Index, groups: list[_Group]) -> None:
         actors = [a for a in index.spans(i, "actor") if a.value.role in ("firing", "hit", "both")]
         if index.cues(i, "generic"):
             continue  # "This database records estimates of the number of ...": no event
+        if _non_force_victims(index, i, set()) and not _forces_hit(index, i):
+            continue  # "the killing of 85 civilians ... by an army airstrike": no fratricide
         if index.spans(i, "casualty") or (actors and _concrete(index, i)):
             # The lines between the headline and the event sentence lead into it.
             groups.append(_Group(triggers=[i], context=list(range(i))))

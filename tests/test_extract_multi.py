@@ -865,3 +865,22 @@ def test_a_count_of_incidents_and_a_grenade_on_a_vest_are_no_events(
         "killed on Monday when a grenade on his armored vest exploded."
     )
     assert extractor.extract(grenade, published=date(2014, 8, 18)).drafts == []
+
+
+def test_central_kiev_is_the_city_and_meanwhile_ends_the_story(extractor: Extractor) -> None:
+    text = (
+        "The air force said the drone lost control in the Kiev region on Thursday.\n"
+        "The Ukrainian Air Force confirmed that it shot down one of its own drones over "
+        "central Kiev on Thursday."
+    )
+    (draft,) = extractor.extract(text, published=date(2023, 4, 21)).drafts
+    assert draft.location.gazetteer_id == "geonames:703448"  # Kyiv, the city
+    story = (
+        "In June 2007, Afghan police mistook US troops for Taliban fighters and opened fire on "
+        "them. Seven Afghan police were killed.\n"
+        "Meanwhile about 35 Taliban militants were killed after insurgents attacked a district "
+        "centre.\n"
+        "The attack started late Tuesday in Uruzgan province."
+    )
+    (draft,) = extractor.extract(story, published=date(2008, 7, 1)).drafts
+    assert draft.location.admin1 != "AF-URU"

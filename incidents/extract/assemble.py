@@ -1086,6 +1086,9 @@ def group_sentences(index: _Index) -> list[_Group]:
             last_group.context.append(i)
         if last_group is not None and i in last_group.sentences:
             last_member = i
+        elif _NEW_EVENT.search(index.text(i)):
+            # "Meanwhile about 35 Taliban were killed ...": what follows refers to that.
+            last_group = None
     _lede(index, groups)
     groups = _merge_headline(index, groups)
     groups = _merge_loose(index, groups)

@@ -504,6 +504,13 @@ def named_regions(text: str, spans: Sequence[Span]) -> dict[str, Span]:
     return regions
 
 
+_CITY_PART_BEFORE = re.compile(
+    r"\b(?:central|downtown|northern|southern|eastern|western|the centre of|the center of|"
+    r"the outskirts of|the suburbs of|the capital|the city of)\s+$",
+    re.I,
+)
+
+
 def one_sense(text: str, span: Span, regions: dict[str, Span], spans: Sequence[Span]) -> Span:
     """One name, one place per article: once the text calls a name a region, the bare name
     elsewhere is that region, not its namesake town ("the air base in Latakia" after
@@ -514,6 +521,8 @@ def one_sense(text: str, span: Span, regions: dict[str, Span], spans: Sequence[S
     region = regions.get(normalize_name(_bare_name(text[span.start : span.end])))
     if region is None or region.value.country != span.value.country:
         return span
+    if _CITY_PART_BEFORE.search(text, max(0, span.start - 30), span.start):
+        return span  # "over central Kiev": the city
     if any(
         s.label == "place"
         and s.value.precision == "town"

@@ -884,3 +884,21 @@ def test_central_kiev_is_the_city_and_meanwhile_ends_the_story(extractor: Extrac
     )
     (draft,) = extractor.extract(story, published=date(2008, 7, 1)).drafts
     assert draft.location.admin1 != "AF-URU"
+
+
+def test_one_of_its_tanks_takes_the_side_of_the_country_named(extractor: Extractor) -> None:
+    text = (
+        "In October 2023, Israel said one of its tanks had accidentally hit an Egyptian "
+        "position near the border, wounding several Egyptian border guards."
+    )
+    assert extractor.extract(text, published=date(2024, 5, 28)).drafts == []
+
+
+def test_a_definition_of_friendly_fire_and_of_fragging_is_no_event(extractor: Extractor) -> None:
+    text = (
+        "The U.S. Department of Defense has defined the term friendly fire as a circumstance "
+        "in which members of the U.S. military mistakenly or accidentally kill or injure "
+        "friendly forces. Friendly fire should not be confused with the term fragging, which "
+        "represents an attempt to intentionally kill a soldier or officer in the own ranks."
+    )
+    assert extractor.extract(text, published=date(2024, 6, 1)).drafts == []

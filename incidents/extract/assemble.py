@@ -373,6 +373,8 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     roles = Counter(a.role for a in actors)
     firing_sides = {a.side for a in actors if a.role in ("firing",) and a.side}
     hit_sides = {a.side for a in actors if a.role in ("hit",) and a.side}
+    if not firing_sides and hit_sides:
+        firing_sides = _possessor_country(index, i)
     mutual_actors = roles["both"] >= 1 and "mutual" in fratricide
     # One side firing on itself, read from the fire verbs ("British platoons fired on British
     # troops"), is fratricide even when the text never says so.
@@ -473,6 +475,25 @@ _STATE_FORCES = frozenset(
 
 # A state's services by name (army, police, special forces), as opposed to its weapons.
 _SERVICES = frozenset({"armed_forces", "infantry", "security_forces", "special_forces", "airborne"})
+
+
+_ITS_UNIT = re.compile(r"\b(?:one of |two of |some of )?(?:its|their)\s+(?:own\s+)?\w+", re.I)
+
+
+def _possessor_country(index: _Index, i: int) -> set[str]:
+    """The country whose unit fired, when the sentence says "X said one of its tanks had
+    hit ...": the country named before "its" / "their" and the firing unit."""
+    firing = [a for a in index.spans(i, "actor") if a.value.role == "firing"]
+    if not firing:
+        return set()
+    first = min(a.start for a in firing)
+    text = index.doc.text
+    if not _ITS_UNIT.search(text, max(0, first - 12), first + 20):
+        return set()
+    countries = [
+        p for p in index.spans(i, "place") if p.value.precision == "country" and p.end <= first
+    ]
+    return {countries[-1].value.country} if countries else set()
 
 
 def _own_clash(actors: list[ActorMention], year: int | None) -> bool:

@@ -902,3 +902,22 @@ def test_a_definition_of_friendly_fire_and_of_fragging_is_no_event(extractor: Ex
         "represents an attempt to intentionally kill a soldier or officer in the own ranks."
     )
     assert extractor.extract(text, published=date(2024, 6, 1)).drafts == []
+
+
+def test_gunfire_between_two_units_of_one_force(extractor: Extractor) -> None:
+    text = (
+        "MOGADISHU - At least two soldiers were killed on Sunday after heavy gunfire broke out "
+        "between two units of Somali security forces in Marka town."
+    )
+    (draft,) = extractor.extract(text, published=date(2019, 3, 4)).drafts
+    assert _killed(draft) == 2
+
+
+def test_a_wars_losses_and_their_breakdown_are_no_event(extractor: Extractor) -> None:
+    text = (
+        "Russia lost six planes in the August war with Georgia with at least three of them "
+        "downed by friendly fire, a military journal said.\n"
+        '"Of these six, two aircraft were downed by enemy fire, three were shot down by '
+        'friendly fire on August 9."'
+    )
+    assert extractor.extract(text, published=date(2008, 12, 1)).drafts == []

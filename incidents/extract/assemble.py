@@ -48,6 +48,7 @@ _NEW_EVENT = re.compile(
     # "Meanwhile about 35 Taliban militants and three police were killed after ...": the
     # news moves on.
     r"|^\W*(?:meanwhile|elsewhere|in other news|in a separate (?:incident|attack|development))\b"
+    r"(?![^.]*\b(?:the|this|that)\s+(?:[\w-]+\s+){0,2}(?:incident|strike|attack|shooting|clash))"
     # "Это уже не первый случай ...", "ще один випадок": Russian and Ukrainian.
     r"|\b(?:не первый|ещ[её] один|другой|аналогичный|не перший|ще один|інший|аналогічний)\s+"
     r"(?:случай|инцидент|раз|випадок|інцидент)",
@@ -146,7 +147,7 @@ _SAID_AFTER = re.compile(
 # a date right before the verb of a statement or a response dates that, not the event.
 _STATEMENT_AFTER = re.compile(
     r"^,?\s+(?:said|says|announced|confirmed|denied|admitted|acknowledged|promised|vowed|"
-    r"pledged|apologi[sz]ed|expressed|ordered|launched|opened|demanded|called for|urged|"
+    r"pledged|apologi[sz]ed|expressed|demanded|called for|urged|"
     r"condemned|rejected)\b",
     re.I,
 )
@@ -432,7 +433,10 @@ def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     # aboard", "a stray missile ... accidentally hit his country": a mistake whose victims
     # are civilians or foreign ground, with no force hit, is no fratricide.
     if (
-        fratricide <= {"accidental", "explicit"}
+        (
+            fratricide <= {"accidental"}
+            or (fratricide <= {"accidental", "explicit"} and not _military_toll(index, i))
+        )
         and not (same_side or allied)
         and not _forces_hit(index, i)
         and _non_force_victims(index, i, firing_sides)
@@ -509,6 +513,9 @@ def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     return all(friendly(a, b, year) for a in sides for b in sides)
 
 
+_SAYS_AFTER = re.compile(r"[^\S\n]+(?:said|says|say|told|reported|confirmed|stated)\b", re.I)
+
+
 def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) -> bool:
     """One state's service firing on another ("Philippine policemen fatally shot four army
     soldiers", "police commandos ... shot dead an Indian Army major") in an article about
@@ -520,7 +527,14 @@ def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) ->
         return False
     mistaken = any(c.value.code == "misidentification" for c in index.cues(i, "cause"))
     if mistaken:
-        state = [a for a in actors if a.type in _STATE_FORCES]
+        # "Police said soldiers shot dead two vigilantes they mistook for bandits": the
+        # police only speak.
+        text = index.doc.text
+        state = [
+            a.value
+            for a in index.spans(i, "actor")
+            if a.value.type in _STATE_FORCES and not _SAYS_AFTER.match(text, a.end)
+        ]
         if len({a.type for a in state}) >= 2 and {a.side for a in state if a.side} <= countries:
             return True
     firing = [a for a in actors if a.role == "firing"]
@@ -632,6 +646,15 @@ def _forces_hit(index: _Index, i: int) -> bool:
     return any(
         a.value.role in ("hit", "both") and not any(a.overlaps(v) for v in victims)
         for a in index.spans(i, "actor")
+    )
+
+
+def _military_toll(index: _Index, i: int) -> bool:
+    """The sentence counts soldiers among the dead or hurt ("A British soldier died ...")."""
+    return any(c.value.population == "military" for c in index.spans(i, "casualty")) or any(
+        a.value.type in _SERVICES and a.value.role in (None, "hit")
+        for a in index.spans(i, "actor")
+        if re.match(r"\W*(?:an?|one|two|three|\d+)\b", index.doc.quote(a), re.I)
     )
 
 
@@ -926,7 +949,8 @@ def _tally(index: _Index) -> set[int]:
     out: set[int] = set()
     for run in runs:
         counted = [i for i in run if index.spans(i, "casualty")]
-        if len(counted) >= 3 and not any(index.spans(i, "date") for i in run):
+        # A breakdown counts by cause; entries that date or place their event are events.
+        if len(counted) >= 3 and not any(index.spans(i, "date") or _towns(index, i) for i in run):
             out.update(run)
     return out
 
@@ -1342,8 +1366,8 @@ _SPEAKER_AT = re.compile(
     r"|(?:said|says|told (?:reporters|journalists|a news conference)|announced|reported|"
     r"briefing|news conference|press conference|speaking)\s+(?:\w+\s+){0,2}in\s+(?:the\s+)?"
     # "said Wing Commander Mike Oldham of the Marham base": whose base he speaks for.
-    r"|(?:commander|chief|head|spokesm[ae]n|spokeswoman|spokesperson|officer)\b[^.\n]{0,40}"
-    r"\bof\s+the\s+)$",
+    r"|(?:commander|chief|head|spokesm[ae]n|spokeswoman|spokesperson|officer)"
+    r"(?:[^\S\n]+(?-i:[A-Z])[\w'’-]+){1,3},?[^\S\n]+of[^\S\n]+the[^\S\n]+)$",
     re.I,
 )
 # "shot down over the Red Sea": open water lies in no town, region or country.
@@ -1482,6 +1506,8 @@ def _place_statements(index: _Index, group: _Group, taken: frozenset[int]) -> li
             break
         if j in taken:
             continue
+        if _TIME_OPENER.search(index.text(j)) or _NEW_EVENT.search(index.text(j)):
+            continue  # "Last month, the unit was attacked near Sangin": another time
         if _INCIDENT_AT.search(index.text(j)):
             found.append(j)
     return found
@@ -1549,6 +1575,12 @@ def _pick_event_place(index: _Index, group: _Group, taken: frozenset[int]) -> Sp
             p
             for p in places
             if p.value.precision == "town"
+            # "The incident recalled the shooting ... in Nad Ali on 3 November 2009": a
+            # sentence with a time of its own names that time's place
+            and (
+                index.doc.sentence_index(p.start) in trigger_set
+                or not _event_dates(index, index.doc.sentence_index(p.start))
+            )
             and p.value.country == best.value.country
             # the gazetteer leaves some towns' region blank (Damaturu): not another region
             and p.value.admin1 in (best.value.admin1, None)

@@ -514,6 +514,8 @@ def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
         + r"(?:[^\S\n]+(?:[^\W\d]+[^\S\n]+){0,2}?(?:и|і|та)[^\S\n]+"
         + number.format("n3")
         + not_date
+        # "погибли двое военнослужащих и трое получили ранения": the three are the wounded
+        + r"(?![^\S\n]+(?:[^\W\d]+[^\S\n]+)?(?:получил|отримал|зазнал|ранен|поранен|травм|пострада|постражда))"
         + ")?"
     )
     return dict(lex.numbers), re.compile(rf"(?<!\w)(?:{after}|{before})(?!\w)", re.I)

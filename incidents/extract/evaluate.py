@@ -240,9 +240,18 @@ def match_incidents(
 
 
 def _same_event(gold: GoldIncident, draft: Incident) -> bool:
-    """The draft gives the gold incident's labelled date or place (a known one)."""
-    dated = gold.date is not None and _predicted(draft, "date") == _gold(gold, "date")
-    placed = gold.place is not None and place_key(draft) == gold.place
+    """The draft gives the gold incident's labelled day or month, or its town or region: a
+    country or a year is shared by too many events of one article to tie them."""
+    dated = (
+        gold.date is not None
+        and gold.date.precision in (DatePrecision.DAY, DatePrecision.MONTH)
+        and _predicted(draft, "date") == _gold(gold, "date")
+    )
+    placed = (
+        gold.place is not None
+        and not gold.place.startswith("country:")
+        and place_key(draft) == gold.place
+    )
     return dated or placed
 
 

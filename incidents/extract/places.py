@@ -27,7 +27,7 @@ from incidents.regions import Region, find_regions, find_regions_by_head, get_re
 STAGE = "places"
 # "al-Qaim", "Deir ez-Zor": an Arabic article written in lower case opens a name word.
 _WORD = r"(?:(?:al|el|ad|ar|as|ash|az|an|at|ez|ed|ul|ud)-)?[A-ZА-ЯІЇЄҐ][\w'’\-]*"
-_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|an|at)-(?=[A-Z]\w{3})", re.I)
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|an|at)-(?=(?-i:[A-Z])\w{3})", re.I)
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
@@ -46,6 +46,8 @@ _BETWEEN_BEFORE = re.compile(
     r"towns?|cities|villages?|settlements?|of)[^\S\n]+){0,3}$",
     re.I,
 )
+# "in Surankote area", "Tral town": a word that says the name before it is a place.
+_PLACE_WORD_AFTER = re.compile(r"[^\S\n]+(?:area|town|village|district|sector|camp)\b")
 _SECOND_OF_PAIR = re.compile(r"\bbetween[^\S\n]+[\w'’-]+(?:[^\S\n]+[\w'’-]+)?[^\S\n]+and[^\S\n]+$")
 _AND_BETWEEN = re.compile(r"[^\S\n]+and[^\S\n]+(?:the[^\S\n]+)?$")
 # "в Ростовской области", "у Донецькій області": an oblique region phrase and the
@@ -82,7 +84,7 @@ _PERSON_BEFORE = re.compile(
     r"Private|Admiral|Commander|President|Minister|Secretary|Senator|Governor|Marshal|"
     r"Field Marshal|spokesman|spokeswoman|Mister|Sir|Lord|Lady)|\b[A-Z][a-z]*\.?\s+\([A-Z][\w'’-]+\))"
     # "Wing Commander Mike Oldham": given names between the title and the surname.
-    r"(?:[^\S\n]+[A-Z][a-z]+\.?){0,2}"
+    r"(?:[^\S\n]+[A-Z][a-z]+){0,2}"
     r"[^\S\n]+$"
 )
 # "Thomas (Tom) Jackson", but not a dateline's "WASHINGTON (AP) On ..." or "(Reuters)".
@@ -126,6 +128,9 @@ _FEATURES = (
     r"Creek|Ridge|Range|Plateau|Forest|Reef|Lagoon|Heights)"
 )
 _FEATURE = re.compile(rf"[ \-]{_FEATURES}$")
+# Water features shortened to their head ("Pearl Harbor ... back to Pearl"); an airfield or
+# an airport is named after its town ("Kandahar Airfield"), which stays a town.
+_WATER_FEATURE = re.compile(r"[ \-](?:Harbou?r|Sound|Bay|Reef|Lagoon|Creek|Strait|Channel)$")
 # "the Jordan Valley", "the Congo River": a country's name that opens a feature's name.
 _FEATURE_AFTER = re.compile(rf"[ \-]{_FEATURES}\b")
 # "138th (Lincoln and Leicester) Infantry Brigade", "the Leicestershire Regiment": a place
@@ -315,12 +320,14 @@ def _spellings(name: str) -> set[str]:
     return out
 
 
-def _other_spelling(gazetteer: Gazetteer, name: str, prior: dict[str, int]) -> list[GazetteerPlace]:
+def _other_spelling(
+    gazetteer: Gazetteer, name: str, prior: dict[str, int], place_word_after: bool = False
+) -> list[GazetteerPlace]:
     """A town of a country the text is about, spelled one step differently in the gazetteer
     ("Budgam" / "Badgām", "Qalqilya" / "Qalqīlyah"); only one such town counts. A text
     that names no country ("in Surankote area of Poonch district") takes the one town of
     the world so spelled."""
-    if len(name) < 5 or " " in name:
+    if len(name) < 5 or " " in name or not (prior or place_word_after):
         return []
     found = {
         p.gazetteer_id: p
@@ -505,7 +512,7 @@ def named_regions(text: str, spans: Sequence[Span]) -> dict[str, Span]:
 
 
 _CITY_PART_BEFORE = re.compile(
-    r"\b(?:central|downtown|northern|southern|eastern|western|the centre of|the center of|"
+    r"\b(?:central|downtown|the centre of|the center of|"
     r"the outskirts of|the suburbs of|the capital|the city of)\s+$",
     re.I,
 )
@@ -620,8 +627,8 @@ def _between(text: str, spans: list[Span]) -> list[Span]:
             shared = _shared(a.value, b.value)
             if shared is not None:
                 out.append(Span(a.start, b.end, "place", shared, STAGE, 0.7))
-            k += 2
-            continue
+                k += 2
+                continue
         out.append(a)
         k += 1
     return out
@@ -691,7 +698,7 @@ def make_find_places(
         persons.update(
             m.group().split(" ")[0]
             for m in _NAME.finditer(text)
-            if " " in m.group() and _FEATURE.search(m.group())
+            if " " in m.group() and _WATER_FEATURE.search(m.group())
         )
         for m in _NAME.finditer(text):
             start, end, name = m.start(), m.end(), m.group()
@@ -752,7 +759,9 @@ def make_find_places(
                     and n == len(words)
                     and (_AT_TOWN.search(before) or _IN_TOWN.search(before))
                 ):
-                    found = _other_spelling(gazetteer, candidate, prior)
+                    found = _other_spelling(
+                        gazetteer, candidate, prior, bool(_PLACE_WORD_AFTER.match(text, c_end))
+                    )
                     respelled = bool(found)
                 if not found and _CYRILLIC.search(candidate):
                     found = _nominative(gazetteer, candidate)
@@ -798,11 +807,12 @@ def make_find_places(
                 strong = bool(_STRONG.search(before) or _TOWN_AFTER.match(text, c_end))
                 if (
                     n < len(words)
-                    and not (locative or strong or _REGION_WORD.search(f" {words[n]}"))
+                    and not (strong or _REGION_WORD.search(f" {words[n]}"))
                     and not any(_exact(_bare_name(candidate), p) for p in found)
                 ):
-                    # "an ARVN Basic Training base": the head of a longer capitalised name
-                    # that is only some town's alternate name is a word of that name.
+                    # "an ARVN Basic Training base", "near Tarin Kot": the head of a longer
+                    # capitalised name that is only some town's alternate name is a word of
+                    # that name (Tarin is no Tallinn).
                     continue
                 found = _by_name(candidate, found)
                 in_prior = [p for p in found if p.country in prior]

@@ -432,3 +432,9 @@ def test_arabic_article_and_one_letter_spellings(find_places: Stage) -> None:
 def test_a_surname_after_a_title_and_given_name_is_a_person(find_places: Stage) -> None:
     found = places(find_places, "said Wing Commander Mike Oldham, speaking in London.")
     assert "Oldham" not in found and found.get("London") is not None
+
+
+def test_a_two_word_name_the_gazetteer_writes_as_one(find_places: Stage) -> None:
+    found = places(find_places, "US aircraft killed eight Afghan soldiers near Tarin Kot.")
+    assert found.get("Tarin Kot") == "geonames:1122747"  # Tarinkot, Afghanistan
+    assert "Tarin" not in found  # not Tallinn by an alternate name

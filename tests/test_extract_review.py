@@ -1,6 +1,6 @@
 """Regressions a review of rounds 11-16 found: sentences the session's rules read wrong at
 first, each with what the extractor must give (what the code before the session gave, but
-for "Tarin Kot", which it too read as Tallinn)."""
+for "Tarin Kot", which it too read as Tallinn, and which is now Tarinkot)."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ CASES: list[tuple[str, str, str, int, Check | None]] = [
         "2016-07-21",
         "US aircraft on Tuesday launched a strike that mistakenly killed eight Afghan soldiers near Tarin Kot, officials said.",
         1,
-        lambda d: d[0].date.precision == "day" and d[0].location.country != "EE",
+        lambda d: d[0].date.precision == "day" and d[0].location.name == "Tarinkot",
     ),
     (
         "14_ru_n3",

@@ -750,6 +750,9 @@ def make_find_places(
                         taken.append((start, c_end))
                         break
                 found = gazetteer.lookup(_bare_name(candidate), limit=20)
+                if not found and n == 2 and not _CYRILLIC.search(candidate):
+                    # "Tarin Kot" is Tarinkot: a two-word name the gazetteer writes as one.
+                    found = gazetteer.lookup("".join(words[:2]), limit=20)
                 before = text[max(0, start - 40) : start]
                 # "between Kupiansk and Izium": the second name is as much a place as the first.
                 locative = bool(_LOCATIVE.search(before) or _SECOND_OF_PAIR.search(before))

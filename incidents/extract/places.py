@@ -26,8 +26,9 @@ from incidents.regions import Region, find_regions, find_regions_by_head, get_re
 
 STAGE = "places"
 # "al-Qaim", "Deir ez-Zor": an Arabic article written in lower case opens a name word.
-_WORD = r"(?:(?:al|el|ad|ar|as|ash|az|an|at|ez|ed|ul|ud)-)?[A-ZА-ЯІЇЄҐ][\w'’\-]*"
-_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|an|at)-(?=(?-i:[A-Z])\w{3})", re.I)
+_ARTICLES = r"(?:al|el|ad|ar|as|ash|az|an|at|ez|ed|ul|ud)"
+_WORD = rf"(?:{_ARTICLES}-)?[A-ZА-ЯІЇЄҐ][\w'’\-]*"
+_ARTICLE_PREFIX = re.compile(rf"^(?i:{_ARTICLES})-(?=[A-Z]\w{{3}})")
 _NAME = re.compile(rf"{_WORD}(?:[ \-]{_WORD}){{0,2}}")
 _REGION = re.compile(
     rf"(?:{_WORD}[ \-]){{1,2}}(?:region|Region|oblast|Oblast|province|Province|krai|Krai|"
@@ -239,9 +240,7 @@ def _bare_region(
         return None
     if any(t.country in prior and t.population >= _BIG_CITY for t in towns):
         return None
-    return PlaceMention(
-        region.english_name, None, region.country, region.code, None, None, "admin1"
-    )
+    return _region(region)
 
 
 def _region_phrase(phrase: str) -> tuple[int, Region] | None:
@@ -487,10 +486,7 @@ def _qualified(
         if not pool:
             return None
         region = next((r for r in regions if r.country == pool[0].country), regions[0])
-        mention = PlaceMention(
-            region.english_name, None, region.country, region.code, None, None, "admin1"
-        )
-        return pool, Span(m.start(1), q_end, "place", mention, STAGE, 0.8)
+        return pool, Span(m.start(1), q_end, "place", _region(region), STAGE, 0.8)
     return None
 
 
@@ -664,10 +660,9 @@ def make_find_places(
             found_region = _region_phrase(m.group())
             if found_region is not None and not _covered(m.start(), m.end(), taken):
                 offset, region = found_region
-                mention = PlaceMention(
-                    region.english_name, None, region.country, region.code, None, None, "admin1"
+                spans.append(
+                    Span(m.start() + offset, m.end(), "place", _region(region), STAGE, 0.9)
                 )
-                spans.append(Span(m.start() + offset, m.end(), "place", mention, STAGE, 0.9))
                 taken.append((m.start(), m.end()))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
@@ -691,15 +686,13 @@ def make_find_places(
             if span.value.precision == "admin1":
                 prior[span.value.country] = prior.get(span.value.country, 0) + 2
         pending: list[tuple[int, int, list[GazetteerPlace], float]] = []
-        persons = {
-            m.group().split(" ")[-1] for m in _NAME.finditer(text) if _not_a_town(text, *m.span())
-        }
-        # "Pearl Harbor ... back to Pearl": a feature's name shortened to its head.
-        persons.update(
-            m.group().split(" ")[0]
-            for m in _NAME.finditer(text)
-            if " " in m.group() and _WATER_FEATURE.search(m.group())
-        )
+        persons: set[str] = set()
+        for m in _NAME.finditer(text):
+            if _not_a_town(text, *m.span()):
+                persons.add(m.group().split(" ")[-1])
+            if " " in m.group() and _WATER_FEATURE.search(m.group()):
+                # "Pearl Harbor ... back to Pearl": a water feature shortened to its head.
+                persons.add(m.group().split(" ")[0])
         for m in _NAME.finditer(text):
             start, end, name = m.start(), m.end(), m.group()
             # Longest name first, then its shorter heads ("Stanytsia Luhanska" before "Stanytsia").
@@ -742,11 +735,7 @@ def make_find_places(
                 if _APPOSITIVE_REGION.match(text[c_end : c_end + 60]):
                     regions = find_regions(candidate)
                     if len(regions) == 1:
-                        r = regions[0]
-                        mention = PlaceMention(
-                            r.english_name, None, r.country, r.code, None, None, "admin1"
-                        )
-                        spans.append(Span(start, c_end, "place", mention, STAGE, 0.8))
+                        spans.append(Span(start, c_end, "place", _region(regions[0]), STAGE, 0.8))
                         taken.append((start, c_end))
                         break
                 found = gazetteer.lookup(_bare_name(candidate), limit=20)

@@ -71,15 +71,19 @@ _JUDGED = (
     r"friendly[- ]fire)\s+)?"
 )
 _BESIDES = re.compile(
-    r"^\W*(?:in addition|besides|separately|elsewhere|крім того|окрім того|кроме того|"
+    r"^\W*(?:in addition|besides|separately|крім того|окрім того|кроме того|"
     r"помимо этого|помимо того)\b",
     re.I,
 )
+# Nouns that name the event itself, and those that name more (a report of it, an attack).
+_EVENT_WORDS = (
+    r"incident|shootout|clash|firefight|fracas|misencounter|episode|tragedy|accident|downing|"
+    r"shootdown|shooting"
+)
 _ANAPHOR = re.compile(
-    rf"\b(?:the|this|that)\s+{_JUDGED}(?:incident|shootout|blast|attack|strike|clash|fight|"
-    r"firefight|fracas|melee|confrontation|"
-    r"episode|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
-    r"tragedy|accident|deaths|killings?|downing|shootdown|shooting)\b",
+    rf"\b(?:the|this|that)\s+{_JUDGED}(?:{_EVENT_WORDS}|blast|attack|strike|fight|melee|"
+    r"confrontation|misidentification|report|claim|update|briefing|bombing|explosion|shelling|"
+    r"deaths|killings?)\b",
     re.I,
 )
 # "It is understood the soldiers died when US fighter planes ... dropped a bomb": the
@@ -90,12 +94,7 @@ _VICTIMS_AGAIN = re.compile(
     re.I,
 )
 # The event itself named again (no report, claim or briefing).
-_EVENT_ANAPHOR = re.compile(
-    rf"\b(?:the|this|that)\s+{_JUDGED}(?:incident|shootout|clash|firefight|fracas|"
-    r"misencounter|episode|"
-    r"tragedy|accident|downing|shootdown|shooting)\b",
-    re.I,
-)
+_EVENT_ANAPHOR = re.compile(rf"\b(?:the|this|that)\s+{_JUDGED}(?:{_EVENT_WORDS})\b", re.I)
 # "Tillman's April 22 death": a date that qualifies an event noun dates the event, even
 # after a reporting verb.
 _EVENT_NOUN = re.compile(
@@ -195,6 +194,7 @@ class _Index:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        self.triggers: dict[tuple[int, bool], bool] = {}  # see _is_trigger
         self.sentences = doc.sentences()
         self.by_sentence: list[list[Span]] = [[] for _ in self.sentences]
         starts = [s.start for s in self.sentences]
@@ -219,6 +219,12 @@ class _Index:
             self.paragraph_of.append(
                 next((j for j, p in enumerate(paragraphs) if p.start <= s.start < p.end), -1)
             )
+
+    @cached_property
+    def latest_year(self) -> int | None:
+        """Without a publication date, the latest year the article writes out is its time."""
+        written = [s.value.end.year for s in self.doc.spans if s.label == "date"]
+        return max(written) if written else None
 
     @cached_property
     def prior(self) -> dict[str, int]:
@@ -361,14 +367,20 @@ def _year(index: _Index, i: int) -> int | None:
         return years.pop()
     if index.doc.published:
         return index.doc.published.year
-    # No publication date: the latest year the article writes out is its time.
-    written = [s.value.end.year for s in index.doc.spans if s.label == "date"]
-    return max(written) if written else None
+    return index.latest_year
 
 
 def _is_trigger(index: _Index, i: int, *, concrete: bool = True) -> bool:
     """A sentence telling a fratricide event; ``concrete=False`` waives the need for a
-    date, place, figure or sided unit in its paragraph (a detail of an event told nearby)."""
+    date, place, figure or sided unit in its paragraph (a detail of an event told nearby).
+    Asked again for the same sentence by grouping and place statements: kept per index."""
+    key = (i, concrete)
+    if key not in index.triggers:
+        index.triggers[key] = _tells_fratricide(index, i, concrete=concrete)
+    return index.triggers[key]
+
+
+def _tells_fratricide(index: _Index, i: int, *, concrete: bool) -> bool:
     fratricide = {c.value.code for c in index.cues(i, "fratricide")}
     actors = [a.value for a in index.spans(i, "actor")]
     roles = Counter(a.role for a in actors)
@@ -513,9 +525,6 @@ def _own_clash(actors: list[ActorMention], year: int | None) -> bool:
     return all(friendly(a, b, year) for a in sides for b in sides)
 
 
-_SAYS_AFTER = re.compile(r"[^\S\n]+(?:said|says|say|told|reported|confirmed|stated)\b", re.I)
-
-
 def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) -> bool:
     """One state's service firing on another ("Philippine policemen fatally shot four army
     soldiers", "police commandos ... shot dead an Indian Army major") in an article about
@@ -533,7 +542,7 @@ def _services_of_one_state(index: _Index, i: int, actors: list[ActorMention]) ->
         state = [
             a.value
             for a in index.spans(i, "actor")
-            if a.value.type in _STATE_FORCES and not _SAYS_AFTER.match(text, a.end)
+            if a.value.type in _STATE_FORCES and not _SPEAKER_AFTER.match(text, a.end)
         ]
         if len({a.type for a in state}) >= 2 and {a.side for a in state if a.side} <= countries:
             return True
@@ -1356,8 +1365,8 @@ _SPEAKER_BEFORE = re.compile(
     r"\b(?:said|says|claims|claimed|announced|insists|insisted|according to|told)[^\S\n]+$"
 )
 _SPEAKER_AFTER = re.compile(
-    r"(?:[^\S\n]+(?:said|says|claims|claimed|announced|insists|insisted|denied|denies|"
-    r"accused|admitted|confirmed)\b|-based\b)"
+    r"(?:[^\S\n]+(?:said|says|say|told|reported|stated|claims|claimed|announced|insists|"
+    r"insisted|denied|denies|accused|admitted|confirmed)\b|-based\b)"
 )
 # "A statement from the RAF base at Marham", "officials said in Kabul": where the speaker sits.
 _SPEAKER_AT = re.compile(

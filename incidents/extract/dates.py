@@ -414,7 +414,7 @@ _CAPTION = re.compile(
 )
 
 
-def _explicit_years(hits: list[_Hit], text: str = "") -> list[tuple[int, int]]:
+def _explicit_years(hits: list[_Hit], text: str) -> list[tuple[int, int]]:
     """(offset, year) of every date that writes its year out, in text order, except in
     photo captions."""
     captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]

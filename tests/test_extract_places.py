@@ -438,3 +438,37 @@ def test_a_two_word_name_the_gazetteer_writes_as_one(find_places: Stage) -> None
     found = places(find_places, "US aircraft killed eight Afghan soldiers near Tarin Kot.")
     assert found.get("Tarin Kot") == "geonames:1122747"  # Tarinkot, Afghanistan
     assert "Tarin" not in found  # not Tallinn by an alternate name
+
+
+def test_the_region_word_before_the_name(find_places: Stage) -> None:
+    text = "A jet bombed their vehicle in Yemen's northeastern province of al-Jawf, east of Sanaa."
+    assert places(find_places, text).get("al-Jawf") == "admin1:YE-JA"
+    # Al Jawf is also a Saudi region: the country written just before decides.
+    text = "Border guards were hit in Saudi Arabia's province of Al Jawf, near the Jordanian border."
+    assert places(find_places, text).get("Al Jawf") == "admin1:SA-12"
+
+
+def test_near_a_name_is_a_town_of_the_articles_country(find_places: Stage) -> None:
+    text = (
+        "The coalition in Syria may have hit allied Syrian rebels. Coalition aircraft struck "
+        "IS vehicles near Ma'ra, north of Aleppo."
+    )
+    assert places(find_places, text).get("Ma'ra") == "geonames:167245"  # not Tanzania's Mara
+    # "in Normandy" stays the region when the article speaks of Americans.
+    text = "American bombers hit American troops in Normandy. Many American soldiers died."
+    assert places(find_places, text).get("Normandy") == "admin1:FR-NOR"
+
+
+def test_a_village_does_not_outweigh_a_namesake_of_unknown_population(
+    find_places: Stage,
+) -> None:
+    # Ma'ra is a Turkish village of 359 (by an alternate name) and a Syrian one of
+    # population 0 in GeoNames (unknown): the name nearest Aleppo decides, not the count.
+    text = (
+        "Syrian rebels were hit in Syria by coalition jets near Ma'ra, north of Aleppo, "
+        "along the border with Turkey. Turkey said its border posts were not hit."
+    )
+    assert places(find_places, text).get("Ma'ra") == "geonames:167245"
+    # A town of 18,000 still outweighs a namesake of unknown size.
+    text = "Four Yemeni soldiers were killed east of Al Hazm, far from Aden."
+    assert places(find_places, text).get("Al Hazm") == "geonames:79455"

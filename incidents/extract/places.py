@@ -35,6 +35,12 @@ _REGION = re.compile(
     r"governorate|Governorate|republic|Republic|State|state)\b|[А-ЯІЇЄҐ]\w+ (?:област[ьиі]|"
     r"областью|кра[йяюе]|краем)\b"
 )
+# "near X", "outside X": a point on the map, which a town is and a region is not.
+_AT_POINT = re.compile(r"\b(?:[Nn]ear|[Oo]utside|[Cc]lose to)\s+$")
+# "the province of al-Jawf", "Ukraine's region of Kharkiv": the region word before the name.
+_REGION_OF = re.compile(
+    rf"\b(?:[Pp]rovince|[Gg]overnorate|[Rr]egion|[Oo]blast)\s+of\s+({_WORD}(?:[ \-]{_WORD})?)"
+)
 # "the Taiz and Lahj provinces", "Donetsk and Luhansk regions": two regions named at once.
 _REGION_PAIR = re.compile(
     rf"({_WORD})(?:,|[^\S\n]+and|[^\S\n]*&)[^\S\n]+({_WORD})[^\S\n]+(?:regions|Regions|"
@@ -221,7 +227,11 @@ def country_prior(text: str) -> dict[str, int]:
 
 
 def _bare_region(
-    name: str, towns: Sequence[GazetteerPlace], prior: dict[str, int], locative: bool
+    name: str,
+    towns: Sequence[GazetteerPlace],
+    prior: dict[str, int],
+    locative: bool,
+    point: bool = False,
 ) -> PlaceMention | None:
     """A region named without "region"/"province" ("in Sicily", "over Normandy").
 
@@ -239,6 +249,10 @@ def _bare_region(
     if any(t.country == region.country for t in towns):
         return None
     if any(t.country in prior and t.population >= _BIG_CITY for t in towns):
+        return None
+    # "near Ma'ra" in an article about Syria: a Syrian village, not Tanzania's Mara region
+    # ("in Normandy" is the region, even where the article is about Americans).
+    if point and region.country not in prior and any(t.country in prior for t in towns):
         return None
     return _region(region)
 
@@ -664,6 +678,23 @@ def make_find_places(
                     Span(m.start() + offset, m.end(), "place", _region(region), STAGE, 0.9)
                 )
                 taken.append((m.start(), m.end()))
+        text_prior = country_prior(text)
+        for m in _REGION_OF.finditer(text):
+            # Two regions share the name (Al Jawf of Yemen and of Saudi Arabia): the one of
+            # a country the article is about.
+            named = find_regions(m.group(1))
+            if len(named) > 1:
+                # "Yemen's northeastern province of al-Jawf": the country just before it.
+                before = {
+                    _country_of(c.group())
+                    for c in _country_names().finditer(text, max(0, m.start() - 60), m.start())
+                }
+                named = [r for r in named if r.country in before] or [
+                    r for r in named if r.country in text_prior
+                ]
+            if len(named) == 1 and not _covered(m.start(1), m.end(1), taken):
+                spans.append(Span(m.start(1), m.end(1), "place", _region(named[0]), STAGE, 0.9))
+                taken.append((m.start(1), m.end(1)))
         for m in _country_names().finditer(text):
             code = _country_of(m.group())
             if (
@@ -679,7 +710,7 @@ def make_find_places(
                 spans.append(Span(m.start(), m.end(), "place", mention, STAGE, 0.6))
                 taken.append((m.start(), m.end()))
 
-        prior = country_prior(text)
+        prior = dict(text_prior)
         # A region named outright ("Sicily", "Helmand province") says which country the
         # article is about as surely as the country's name.
         for span in spans:
@@ -774,7 +805,8 @@ def make_find_places(
                         spans.append(Span(start, c_end, "place", _region(region), STAGE, 0.8))
                         taken.append((start, c_end))
                         break
-                bare = _bare_region(candidate, found, prior, locative)
+                point = bool(_AT_POINT.search(before))
+                bare = _bare_region(candidate, found, prior, locative, point)
                 if bare is not None:
                     spans.append(Span(start, c_end, "place", bare, STAGE, 0.7))
                     taken.append((start, c_end))
@@ -840,7 +872,12 @@ def make_find_places(
             (start, pool[0])
             for start, end, pool, _ in pending
             if len(pool) == 1
-            or pool[0].population >= 10 * max(pool[1].population, 1)
+            or (
+                pool[0].population >= 10 * max(pool[1].population, 1)
+                # GeoNames writes 0 for an unknown population: a village does not outweigh
+                # a namesake of unknown size, a town does.
+                and (pool[1].population > 0 or pool[0].population >= _TOWN)
+            )
             or _only_exact(text[start:end], pool)
         ]
         for start, end, pool, confidence in pending:

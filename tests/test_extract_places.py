@@ -472,3 +472,16 @@ def test_a_village_does_not_outweigh_a_namesake_of_unknown_population(
     # A town of 18,000 still outweighs a namesake of unknown size.
     text = "Four Yemeni soldiers were killed east of Al Hazm, far from Aden."
     assert places(find_places, text).get("Al Hazm") == "geonames:79455"
+
+
+def test_a_town_the_next_sentences_put_the_story_in(extractor: Extractor) -> None:
+    story = (
+        "An Iraqi drone strike mistakenly killed nine members of a pro-government Iraqi "
+        "militia on Tuesday.\n\nThe militiamen were part of the Popular Mobilization Forces, "
+        "an umbrella group of militias.\n\nA spokesman for the militia said the fighters were "
+        "responding to an attack near the city of Tikrit."
+    )
+    assert event_place(extractor, story) == "geonames:90150"
+    # A sentence with a time of its own tells another scene, not the incident's place.
+    other_time = story.replace("A spokesman", "Last year, a spokesman")
+    assert event_place(extractor, other_time) != "geonames:90150"

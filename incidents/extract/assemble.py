@@ -1522,6 +1522,41 @@ def _place_statements(index: _Index, group: _Group, taken: frozenset[int]) -> li
     return found
 
 
+# "responding to an attack near the city of Tikrit": a town put after a locative.
+_AT_TOWN_BEFORE = re.compile(
+    r"\b(?:in|near|outside|at)\s+(?:the\s+(?:city|town|village)\s+of\s+)?$", re.I
+)
+
+
+def _later_town(index: _Index, group: _Group, taken: frozenset[int]) -> Span | None:
+    """For an incident whose own sentences name no place: the first town the story's next
+    sentences put it in ("the militiamen were responding to an attack near the city of
+    Tikrit"), before another event, another time or another incident's sentences."""
+    last = group.sentences[-1]
+    for j in range(last + 1, min(last + 1 + _PLACE_STATEMENT_REACH, len(index.sentences))):
+        said = index.text(j)
+        if (
+            j in taken
+            or _is_trigger(index, j)
+            or _written_dates(index, j)
+            or _TIME_OPENER.search(said)
+            or _NEW_EVENT.search(said)
+        ):
+            return None
+        text = index.doc.text
+        regions = named_regions(text, index.doc.spans)
+        for p in index.spans(j, "place"):
+            p = one_sense(text, p, regions, index.doc.spans)
+            if (
+                p.value.precision == "town"
+                and not _incidental(index, p)
+                and not _whose(index, p)
+                and _AT_TOWN_BEFORE.search(text, max(0, p.start - 30), p.start)
+            ):
+                return p
+    return None
+
+
 def _pick_event_place(index: _Index, group: _Group, taken: frozenset[int]) -> Span | None:
     regions = named_regions(index.doc.text, index.doc.spans)
     statements = _place_statements(index, group, taken)
@@ -1554,6 +1589,9 @@ def _pick_event_place(index: _Index, group: _Group, taken: frozenset[int]) -> Sp
                 return min(near, key=lambda p: p.start)
         if _told_apart(index, group):
             return None  # "in a 2002 incident": not set where the article's story is
+        later = _later_town(index, group, taken)
+        if later is not None:
+            return later
         return _the_country(index, group) or _country_of_text(index)
     if not places:
         return None

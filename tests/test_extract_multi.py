@@ -921,3 +921,17 @@ def test_a_wars_losses_and_their_breakdown_are_no_event(extractor: Extractor) ->
         'friendly fire on August 9."'
     )
     assert extractor.extract(text, published=date(2008, 12, 1)).drafts == []
+
+
+def test_a_day_the_story_gives_within_a_coarser_date(extractor: Extractor) -> None:
+    text = (
+        "The coalition may have accidentally hit allied rebels in an air strike at the end of "
+        "last month, a U.S. military spokesman said Saturday. Coalition aircraft carried out "
+        "three strikes near Marea on May 28, and four allied fighters may have been killed."
+    )
+    drafts = extractor.extract(text, published=date(2016, 6, 11)).drafts
+    assert [(d.date.start, d.date.precision) for d in drafts] == [(date(2016, 5, 28), "day")]
+    # A day outside the coarse date is another time, not the same event told closely.
+    later = text.replace("on May 28", "on June 8")
+    drafts = extractor.extract(later, published=date(2016, 6, 11)).drafts
+    assert [d.date.precision for d in drafts] == ["month"]

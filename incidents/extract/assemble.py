@@ -1243,6 +1243,22 @@ class _Builder:
         )
 
 
+def _finer_day(index: _Index, sentences: list[int], chosen: Span) -> Span:
+    """A day the incident's own sentences give within a coarser date ("at the end of last
+    month ... on May 28"): the same event told more closely."""
+    if chosen.value.precision == "day":
+        return chosen
+    for i in sentences:
+        for d in _event_dates(index, i):
+            if (
+                d.value.precision == "day"
+                and chosen.value.start <= d.value.start
+                and d.value.end <= chosen.value.end
+            ):
+                return d
+    return chosen
+
+
 def _pick_date(index: _Index, group: _Group, alone: bool = False) -> Span | None:
     """The event's date; ``alone`` when the article tells no other incident."""
     # A title sums up ("Operation Wikinger (20-22 February 1940)"); the body is precise.
@@ -1252,7 +1268,7 @@ def _pick_date(index: _Index, group: _Group, alone: bool = False) -> Span | None
         for i in sentences:
             dates = _event_dates(index, i)
             if dates:
-                return dates[0]
+                return _finer_day(index, body, dates[0])
     # "shot down a Tornado that day": the day last named before it.
     if any(_SAME_DAY.search(index.text(i)) for i in group.triggers):
         for j in range(group.sentences[0] - 1, -1, -1):

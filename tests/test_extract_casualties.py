@@ -207,6 +207,15 @@ CASES += [
         "The convoy came under fire but there were no casualties.",
         [("no casualties", K, UNK, 0, 0, 0), ("no casualties", W, UNK, 0, 0, 0)],
     ),
+    # A side named by its stance, lower case before the hyphen; militias counted by name.
+    (
+        "Initial reports were that four counter-ISIL personnel may have been killed.",
+        [("four counter-ISIL personnel may have been killed", K, MIL, 4, 4, 4)],
+    ),
+    (
+        "Assadi said 14 militiamen were also wounded.",
+        [("14 militiamen were also wounded", W, MIL, 14, 14, 14)],
+    ),
 ]
 
 

@@ -194,7 +194,8 @@ def _rules() -> _Rules:
     kinds_after = [w for k in lex.kinds.values() for w in k.after]
     noun = rf"(?P<noun>{_alt(nouns)})\b"
     not_adj = rf"(?!(?:{_alt(nouns)}|{_alt(kinds_after)}|{_alt(lex.combined)})\b)"
-    adj = rf"{not_adj}(?:(?-i:[A-Z][\w.’'-]*)|{_alt(lex.adjectives)}\b)"
+    # "four counter-ISIL personnel", "nine pro-government fighters": a side by its stance.
+    adj = rf"{not_adj}(?:(?-i:[A-Z][\w.’'-]*|(?:pro|anti|counter)-\w[\w’'-]*)|{_alt(lex.adjectives)}\b)"
     adjs = rf"(?P<adjs>(?:{_WS}{adj}){{0,3}})"
     gap_word = rf"(?!{_alt(lex.gap_stops)}\b|[\d,]+\b)[\w’'-]+"
     # "15 people, five of them soldiers, were injured"; "the three deceased—all young men—were".

@@ -935,3 +935,15 @@ def test_a_day_the_story_gives_within_a_coarser_date(extractor: Extractor) -> No
     later = text.replace("on May 28", "on June 8")
     drafts = extractor.extract(later, published=date(2016, 6, 11)).drafts
     assert [d.date.precision for d in drafts] == ["month"]
+
+
+def test_a_previous_incident_is_another_event(extractor: Extractor) -> None:
+    text = (
+        "A Russian Air Force pilot accidentally shot down his wingman with unguided rockets "
+        "over the Donetsk region on Friday. The Russian Navy did not rule out that a strike "
+        "on its tugboat came from its own side. In a previous incident, Russian forces "
+        "reportedly shot down their own Mi-8 helicopter, resulting in the death of the crew."
+    )
+    drafts = extractor.extract(text, published=date(2025, 6, 14)).drafts
+    assert len(drafts) == 2
+    assert "previous incident" in drafts[1].evidence[0].quote

@@ -44,7 +44,8 @@ from incidents.schema import (
 
 _SPECIFIC = {"own_forces", "mutual", "accidental"}
 _NEW_EVENT = re.compile(
-    r"\b(?:another|a similar|a separate|a second|other)\b[^.]{0,40}\b(?:incident|case|episode)"
+    r"\b(?:another|a similar|a separate|a second|other|a previous|an earlier|a prior|"
+    r"an unrelated)\b[^.]{0,40}\b(?:incident|case|episode)"
     # "Meanwhile about 35 Taliban militants and three police were killed after ...": the
     # news moves on.
     r"|^\W*(?:meanwhile|elsewhere|in other news|in a separate (?:incident|attack|development))\b"

@@ -947,3 +947,14 @@ def test_a_previous_incident_is_another_event(extractor: Extractor) -> None:
     drafts = extractor.extract(text, published=date(2025, 6, 14)).drafts
     assert len(drafts) == 2
     assert "previous incident" in drafts[1].evidence[0].quote
+
+
+def test_civilians_taken_for_the_enemy_are_no_fratricide(extractor: Extractor) -> None:
+    text = (
+        "On April 10, a battalion of the Colombian Army killed five civilians who soldiers "
+        "mistook in the dark for FARC guerrillas."
+    )
+    assert extractor.extract(text, published=date(2004, 4, 13)).drafts == []
+    # Soldiers taken for guerrillas by their own army are.
+    own = text.replace("five civilians", "five policemen")
+    assert len(extractor.extract(own, published=date(2004, 4, 13)).drafts) == 1

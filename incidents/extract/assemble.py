@@ -455,6 +455,16 @@ def _tells_fratricide(index: _Index, i: int, *, concrete: bool) -> bool:
         and _non_force_victims(index, i, firing_sides)
     ):
         return False
+    # "killed five civilians ... who soldiers mistook in the dark for FARC guerrillas": a
+    # mistake whose every counted victim is a civilian is no fratricide.
+    tolls = [c.value for c in index.spans(i, "casualty") if c.value.best or c.value.low]
+    if (
+        tolls
+        and all(t.population == Population.CIVILIAN for t in tolls)
+        and not fratricide & {"explicit", "own_forces", "mutual"}
+        and not (same_side or allied)
+    ):
+        return False
     # A count over a period or a supposed case is never one event, dated or not.
     if any(c.value.code in _NO_EVENT for c in index.cues(i, "generic")):
         return False

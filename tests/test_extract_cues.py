@@ -333,6 +333,15 @@ def test_by_mistake_needs_a_fire_verb() -> None:
             "Зенітники помилково збили власний літак.",
             ("помилково збили", "fratricide", "accidental"),
         ),
+        # "their own military unit", with the weapon between the verb and the unit.
+        (
+            "Артиллеристы обстреляли из минометов свою воинскую часть.",
+            ("обстреляли из минометов свою воинскую часть", "fratricide", "own_forces"),
+        ),
+        (
+            "Артилеристи обстріляли з мінометів свою військову частину.",
+            ("обстріляли з мінометів свою військову частину", "fratricide", "own_forces"),
+        ),
     ],
 )
 def test_russian_and_ukrainian_fratricide_phrasings(

@@ -216,6 +216,23 @@ ACTOR_CASES: list[tuple[str, list[Row]]] = [
     ("Former Russian FSB Officer Igor Strelkov also confirmed the reporting.", []),
     ("The General Staff of the Armed Forces of Ukraine wrote in its daily briefing.", []),
     ("Russia's Defense Ministry did not immediately respond to requests for comment.", []),
+    # Russian-language names of the two armies: "ВСУ", and "е" written for "ё".
+    (
+        "Бойцы ВСУ обстреляли свои позиции.",
+        [("ВСУ", "Armed Forces of Ukraine", UA, "armed_forces", None)],
+    ),
+    (
+        "Вооруженные силы Российской Федерации нанесли удар.",
+        [
+            (
+                "Вооруженные силы Российской Федерации",
+                "Russian Armed Forces",
+                RU,
+                "armed_forces",
+                None,
+            )
+        ],
+    ),
 ]
 
 

@@ -958,3 +958,17 @@ def test_civilians_taken_for_the_enemy_are_no_fratricide(extractor: Extractor) -
     # Soldiers taken for guerrillas by their own army are.
     own = text.replace("five civilians", "five policemen")
     assert len(extractor.extract(own, published=date(2004, 4, 13)).drafts) == 1
+
+
+def test_a_coalition_strike_on_a_host_nations_fighters_needs_more_than_a_demonym(
+    extractor: Extractor,
+) -> None:
+    # "Yemeni fighters" hit by the Saudi-led coalition are as often Houthis as its allies.
+    text = "Saudi-led coalition airstrikes killed 20 Yemeni fighters in Marib province on Tuesday."
+    assert extractor.extract(text, published=date(2017, 5, 2)).drafts == []
+    # Iraqi soldiers hit by the US-led coalition in its Iraq years are its allies.
+    text = "US-led coalition airstrikes killed 15 Iraqi soldiers near Mosul on Tuesday."
+    assert len(extractor.extract(text, published=date(2017, 5, 2)).drafts) == 1
+    # An unnamed irregular group of the ally's nation is as likely the enemy.
+    insurgents = text.replace("soldiers", "insurgents")
+    assert extractor.extract(insurgents, published=date(2017, 5, 2)).drafts == []

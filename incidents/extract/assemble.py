@@ -400,7 +400,14 @@ def _tells_fratricide(index: _Index, i: int, *, concrete: bool) -> bool:
         same_side = True
     # Fire between allies is friendly fire too ("a US airstrike hit Canadian troops").
     year = _year(index, i)
-    allied = any(friendly(f, h, year) for f in firing_sides for h in hit_sides)
+    # "coalition airstrikes killed 15 Iraqi insurgents": an unnamed irregular group of an
+    # ally's nation is as likely the enemy as the ally.
+    allied_hit = {
+        a.side
+        for a in actors
+        if a.role == "hit" and a.side and (a.actor or a.type != "militia")
+    }
+    allied = any(friendly(f, h, year) for f in firing_sides for h in allied_hit)
     # An air strike or a shelling has a firer even when the sentence does not name it ("the
     # airstrike was caused by a coordination failure and resulted in the targeting of an
     # army outpost").

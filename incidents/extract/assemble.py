@@ -25,7 +25,13 @@ from pydantic import BaseModel, ConfigDict
 
 from incidents.extract.casualties import NAMED
 from incidents.extract.document import ActorMention, ClaimantMention, Doc, PlaceMention, Span
-from incidents.extract.places import country_name, country_prior, named_regions, one_sense
+from incidents.extract.places import (
+    after_locative,
+    country_name,
+    country_prior,
+    named_regions,
+    one_sense,
+)
 from incidents.geo import haversine_km
 from incidents.schema import (
     ActorInvolvement,
@@ -403,9 +409,7 @@ def _tells_fratricide(index: _Index, i: int, *, concrete: bool) -> bool:
     # "coalition airstrikes killed 15 Iraqi insurgents": an unnamed irregular group of an
     # ally's nation is as likely the enemy as the ally.
     allied_hit = {
-        a.side
-        for a in actors
-        if a.role == "hit" and a.side and (a.actor or a.type != "militia")
+        a.side for a in actors if a.role == "hit" and a.side and (a.actor or a.type != "militia")
     }
     allied = any(friendly(f, h, year) for f in firing_sides for h in allied_hit)
     # An air strike or a shelling has a firer even when the sentence does not name it ("the
@@ -1556,12 +1560,6 @@ def _place_statements(index: _Index, group: _Group, taken: frozenset[int]) -> li
     return found
 
 
-# "responding to an attack near the city of Tikrit": a town put after a locative.
-_AT_TOWN_BEFORE = re.compile(
-    r"\b(?:in|near|outside|at)\s+(?:the\s+(?:city|town|village)\s+of\s+)?$", re.I
-)
-
-
 def _later_town(index: _Index, group: _Group, taken: frozenset[int]) -> Span | None:
     """For an incident whose own sentences name no place: the first town the story's next
     sentences put it in ("the militiamen were responding to an attack near the city of
@@ -1585,7 +1583,7 @@ def _later_town(index: _Index, group: _Group, taken: frozenset[int]) -> Span | N
                 p.value.precision == "town"
                 and not _incidental(index, p)
                 and not _whose(index, p)
-                and _AT_TOWN_BEFORE.search(text, max(0, p.start - 30), p.start)
+                and after_locative(text, p.start)
             ):
                 return p
     return None

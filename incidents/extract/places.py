@@ -285,6 +285,12 @@ def _region_phrase(phrase: str) -> tuple[int, Region] | None:
     return None
 
 
+def after_locative(text: str, start: int) -> bool:
+    """The name at ``start`` follows "in", "near", "at", "the city of" and the like."""
+    before = text[max(0, start - 40) : start]
+    return bool(_IN_TOWN.search(before) or _AT_TOWN.search(before))
+
+
 def _exact(name: str, place: GazetteerPlace) -> bool:
     return normalize_name(place.name) == normalize_name(name)
 

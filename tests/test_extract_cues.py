@@ -155,6 +155,15 @@ def cues_of(text: str) -> set[tuple[str, str, str]]:
             "an FPV drone lost to jamming struck the crew",
             {("FPV drone", "mechanism", "drone"), ("jamming", "cause", "ew_spoofing")},
         ),
+        # An own aircraft by its designation, as the agent of an attack.
+        (
+            "the regiment was bombed and strafed by a flight of friendly P40’s",
+            {("bombed and strafed by a flight of friendly P40’s", "fratricide", "own_forces")},
+        ),
+        (
+            "the column was hit by friendly F-16s",
+            {("hit by friendly F-16s", "fratricide", "own_forces")},
+        ),
     ],
 )
 def test_cues(text: str, expected: set[tuple[str, str, str]]) -> None:
@@ -184,6 +193,7 @@ def test_generic_cues(text: str, expected: str) -> None:
         "a fight between Russian and Ukrainian troops near Bakhmut",  # two sides: no mutual
         "He said it was mine.",
         "Ukrainian troops had entered Kupyansk after the Russian forces fled",
+        "The bombers were escorted by friendly P-47s.",  # no attack by them
     ],
 )
 def test_no_fratricide_cue(text: str) -> None:

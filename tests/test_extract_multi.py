@@ -972,3 +972,20 @@ def test_a_coalition_strike_on_a_host_nations_fighters_needs_more_than_a_demonym
     # An unnamed irregular group of the ally's nation is as likely the enemy.
     insurgents = text.replace("soldiers", "insurgents")
     assert extractor.extract(insurgents, published=date(2017, 5, 2)).drafts == []
+
+
+def test_a_title_dated_to_the_day_dates_the_one_incident(extractor: Extractor) -> None:
+    # Paragraphs of the story between the title and the sentence telling the fire.
+    story = "".join(f"\n\nHour {k}: the men kept moving along the road." for k in range(8))
+    text = (
+        "May 26, 1944 — A deadly mistake by US pilots on the road to Rome\n\n"
+        f"The regiment was advancing along the road when the planes came in low.{story}\n\n"
+        "The friendly fire from the American P-40s killed approximately sixteen soldiers "
+        "and wounded sixty."
+    )
+    (draft,) = extractor.extract(text, published=date(2024, 5, 26)).drafts
+    assert (draft.date.start, draft.date.precision) == (date(1944, 5, 26), "day")
+    # An undated title leaves the publication window.
+    undated = text.replace("May 26, 1944 — ", "")
+    (draft,) = extractor.extract(undated, published=date(2024, 5, 26)).drafts
+    assert draft.date.end == date(2024, 5, 26)

@@ -1331,6 +1331,13 @@ def _pick_date(index: _Index, group: _Group, alone: bool = False) -> Span | None
             if dates:
                 found = dates[0]
                 return Span(found.start, found.end, "date", found.value, found.stage, 0.4)
+        # "May 26, 1944 — A deadly mistake by US pilots ...": a title dated to the day, with
+        # its year written out, dates the article's one incident.
+        if index.sentences and _is_headline(index, 0):
+            days = [d for d in _written_dates(index, 0) if d.value.precision == "day"]
+            if days:
+                found = days[0]
+                return Span(found.start, found.end, "date", found.value, found.stage, 0.3)
     return None
 
 

@@ -164,6 +164,10 @@ def cues_of(text: str) -> set[tuple[str, str, str]]:
             "the column was hit by friendly F-16s",
             {("hit by friendly F-16s", "fratricide", "own_forces")},
         ),
+        (
+            "he was shot in the back by a round fired by one of his friends inside the outpost",
+            {("fired by one of his friends", "fratricide", "own_forces")},
+        ),
     ],
 )
 def test_cues(text: str, expected: set[tuple[str, str, str]]) -> None:
@@ -174,6 +178,7 @@ def test_cues(text: str, expected: set[tuple[str, str, str]]) -> None:
     ("text", "expected"),
     [
         ("Similar incidents are not unheard of", "recurrent"),
+        ("there are seven documented friendly fire incidents", "plural"),
         ("There have been more friendly fire incidents lately", "recurrent"),
         ("Russian troops being plagued by friendly fire in Ukraine", "recurrent"),
         ("the Kremlin rarely acknowledges any of these incidents", "recurrent"),

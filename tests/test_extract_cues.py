@@ -165,6 +165,10 @@ def cues_of(text: str) -> set[tuple[str, str, str]]:
             {("hit by friendly F-16s", "fratricide", "own_forces")},
         ),
         (
+            "Stephen mistook Wayne’s men as Hessians and ordered several volleys fired at them",
+            {("mistook Wayne’s men as", "fratricide", "accidental")},
+        ),
+        (
             "he was shot in the back by a round fired by one of his friends inside the outpost",
             {("fired by one of his friends", "fratricide", "own_forces")},
         ),
@@ -199,6 +203,7 @@ def test_generic_cues(text: str, expected: str) -> None:
         "He said it was mine.",
         "Ukrainian troops had entered Kupyansk after the Russian forces fled",
         "The bombers were escorted by friendly P-47s.",  # no attack by them
+        "He mistook Smith for Jones at the party.",  # a person, not a force
     ],
 )
 def test_no_fratricide_cue(text: str) -> None:

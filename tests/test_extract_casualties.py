@@ -207,6 +207,8 @@ CASES += [
         "The convoy came under fire but there were no casualties.",
         [("no casualties", K, UNK, 0, 0, 0), ("no casualties", W, UNK, 0, 0, 0)],
     ),
+    # Thousands over years are no toll of one event ("ten", read without its scale).
+    ("За последние три года погибло более 10 тысяч человек.", []),
     # A side named by its stance, lower case before the hyphen; militias counted by name.
     (
         "Initial reports were that four counter-ISIL personnel may have been killed.",

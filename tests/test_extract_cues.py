@@ -353,6 +353,15 @@ def test_by_mistake_needs_a_fire_verb() -> None:
             "Зенітники помилково збили власний літак.",
             ("помилково збили", "fratricide", "accidental"),
         ),
+        # The nominative "огонь" (the stem "огн-" missed it), and "дружеский".
+        (
+            "Солдат ЦАХАЛа попал под «дружественный огонь».",
+            ("дружественный огонь", "fratricide", "explicit"),
+        ),
+        (
+            "Он попал под дружеский огонь.",
+            ("дружеский огонь", "fratricide", "explicit"),
+        ),
         # "their own military unit", with the weapon between the verb and the unit.
         (
             "Артиллеристы обстреляли из минометов свою воинскую часть.",

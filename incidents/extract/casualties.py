@@ -504,7 +504,11 @@ def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
     # "в 2023 году погибли", "погибли 3 марта", "загинули 24 лютого 2022 року": a year or a
     # day, not a count. Month names are the dates stage's own.
     months = "|".join(n for m in load_date_lexicon().months.values() for n in (*m.ru, *m.uk))
-    not_date = rf"(?![^\S\n]*(?:(?:год|лет|рок|рік|році)\w*|(?:{months})(?!\w)))"
+    # "погибло более 10 тысяч человек": ten thousand over years, no count of one event.
+    not_date = (
+        rf"(?![^\S\n]*(?:(?:год|лет|рок|рік|році|тысяч|тыс|тисяч|тис|млн|миллион|мільйон)\w*"
+        rf"|(?:{months})(?!\w)))"
+    )
     after = number.format("n1") + r"[^\S\n]+" + not_date + words + kinds.format("a", "a")
     before = (
         kinds.format("b", "b")

@@ -183,6 +183,12 @@ def test_cues(text: str, expected: set[tuple[str, str, str]]) -> None:
     [
         ("Similar incidents are not unheard of", "recurrent"),
         ("there are seven documented friendly fire incidents", "plural"),
+        ("friendly fire deaths that have plagued the campaign", "recurrent"),
+        (
+            "US forces have suffered seven friendly fire casualties in Afghanistan since "
+            "ousting the Taliban in 2001",
+            "total",
+        ),
         ("There have been more friendly fire incidents lately", "recurrent"),
         ("Russian troops being plagued by friendly fire in Ukraine", "recurrent"),
         ("the Kremlin rarely acknowledges any of these incidents", "recurrent"),

@@ -1571,6 +1571,8 @@ def _later_town(index: _Index, group: _Group, taken: frozenset[int]) -> Span | N
     """For an incident whose own sentences name no place: the first town the story's next
     sentences put it in ("the militiamen were responding to an attack near the city of
     Tikrit"), before another event, another time or another incident's sentences."""
+    text = index.doc.text
+    regions = named_regions(text, index.doc.spans)
     last = group.sentences[-1]
     for j in range(last + 1, min(last + 1 + _PLACE_STATEMENT_REACH, len(index.sentences))):
         said = index.text(j)
@@ -1582,8 +1584,6 @@ def _later_town(index: _Index, group: _Group, taken: frozenset[int]) -> Span | N
             or _NEW_EVENT.search(said)
         ):
             return None
-        text = index.doc.text
-        regions = named_regions(text, index.doc.spans)
         for p in index.spans(j, "place"):
             p = one_sense(text, p, regions, index.doc.spans)
             if (

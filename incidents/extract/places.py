@@ -237,7 +237,8 @@ def _bare_region(
 
     Only when it is one region, the text is about its country or puts it after a
     locative, and no town of that name lies in the region's own country (so "Kharkiv"
-    stays the city)."""
+    stays the city). ``point``: the name follows "near" or "outside", where a town of an
+    article's country beats a foreign region."""
     if len(name) < 4 or not (locative or prior):
         return None
     regions = find_regions(name)

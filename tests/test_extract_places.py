@@ -444,7 +444,9 @@ def test_the_region_word_before_the_name(find_places: Stage) -> None:
     text = "A jet bombed their vehicle in Yemen's northeastern province of al-Jawf, east of Sanaa."
     assert places(find_places, text).get("al-Jawf") == "admin1:YE-JA"
     # Al Jawf is also a Saudi region: the country written just before decides.
-    text = "Border guards were hit in Saudi Arabia's province of Al Jawf, near the Jordanian border."
+    text = (
+        "Border guards were hit in Saudi Arabia's province of Al Jawf, near the Jordanian border."
+    )
     assert places(find_places, text).get("Al Jawf") == "admin1:SA-12"
 
 

@@ -692,11 +692,11 @@ def make_find_places(
             named = find_regions(m.group(1))
             if len(named) > 1:
                 # "Yemen's northeastern province of al-Jawf": the country just before it.
-                before = {
+                written = {
                     _country_of(c.group())
                     for c in _country_names().finditer(text, max(0, m.start() - 60), m.start())
                 }
-                named = [r for r in named if r.country in before] or [
+                named = [r for r in named if r.country in written] or [
                     r for r in named if r.country in text_prior
                 ]
             if len(named) == 1 and not _covered(m.start(1), m.end(1), taken):

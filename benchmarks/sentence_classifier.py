@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from incidents.extract.evaluate import load_gold, match_incidents
+from incidents.extract.evaluate import anchor_spans, load_gold, match_incidents
 from incidents.extract.pipeline import Extractor
 
 GOLD = Path(__file__).resolve().parent.parent / "data" / "gold" / "gold.yaml"
@@ -67,9 +67,7 @@ def load_texts() -> list[Text]:
         body = (GOLD.parent / item.file).read_text(encoding="utf-8")
         found = extractor.extract(body, published=item.published)
         pairs = match_incidents(body, item.incidents, found.drafts, item.id)
-        anchors = [
-            (body.find(g.anchor), body.find(g.anchor) + len(g.anchor)) for g in item.incidents
-        ]
+        anchors = anchor_spans(body, item.incidents, item.id)
         told = [(e.start, e.end) for d in found.drafts for e in d.evidence if e.field == "incident"]
         text = Text(item.id, gold_round(item.id), len(item.incidents), set(pairs))
         for s in found.doc.sentences():

@@ -805,9 +805,14 @@ def _before_window(index: _Index, group: _Group, i: int) -> bool:
     return bool(dates) and all(d.value.end < published - UNDATED_WINDOW for d in dates)
 
 
+def _within(inner: tuple[date, date], outer: tuple[date, date]) -> bool:
+    """``inner`` lies within ``outer`` (equal spans included)."""
+    return outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
 def _nested(a: tuple[date, date], b: tuple[date, date]) -> bool:
     """One span lies within the other (equal spans included)."""
-    return (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
+    return _within(a, b) or _within(b, a)
 
 
 def _has_anchor(index: _Index, sentences: list[int]) -> bool:
@@ -1272,10 +1277,8 @@ def _finer_day(index: _Index, sentences: list[int], chosen: Span) -> Span:
         return chosen
     for i in sentences:
         for d in _event_dates(index, i):
-            if (
-                d.value.precision == "day"
-                and chosen.value.start <= d.value.start
-                and d.value.end <= chosen.value.end
+            if d.value.precision == "day" and _within(
+                (d.value.start, d.value.end), (chosen.value.start, chosen.value.end)
             ):
                 return d
     return chosen

@@ -505,20 +505,20 @@ def _slavic_rules() -> tuple[dict[str, int], re.Pattern[str]]:
     # day, not a count. Month names are the dates stage's own.
     months = "|".join(n for m in load_date_lexicon().months.values() for n in (*m.ru, *m.uk))
     # "погибло более 10 тысяч человек": ten thousand over years, no count of one event.
-    not_date = (
+    not_count = (
         rf"(?![^\S\n]*(?:(?:год|лет|рок|рік|році|тысяч|тыс|тисяч|тис|млн|миллион|мільйон)\w*"
         rf"|(?:{months})(?!\w)))"
     )
-    after = number.format("n1") + r"[^\S\n]+" + not_date + words + kinds.format("a", "a")
+    after = number.format("n1") + r"[^\S\n]+" + not_count + words + kinds.format("a", "a")
     before = (
         kinds.format("b", "b")
         + r"[^\S\n]+(?:(?:ещ[её]|ще|еще|более|понад|около|близько)[^\S\n]+)?"
         + number.format("n2")
-        + not_date
+        + not_count
         # "погибли двое офицеров и шестеро сослуживцев": a second group of the same toll.
         + r"(?:[^\S\n]+(?:[^\W\d]+[^\S\n]+){0,2}?(?:и|і|та)[^\S\n]+"
         + number.format("n3")
-        + not_date
+        + not_count
         # "погибли двое военнослужащих и трое получили ранения": the three are the wounded
         + r"(?![^\S\n]+(?:[^\W\d]+[^\S\n]+)?(?:получил|отримал|зазнал|ранен|поранен|травм|пострада|постражда))"
         + ")?"

@@ -204,6 +204,17 @@ def _line(text: str, offset: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
+def anchor_spans(text: str, gold: list[GoldIncident], text_id: str) -> list[tuple[int, int]]:
+    """Start and end offset of each gold incident's anchor in its text."""
+    spans = []
+    for g in gold:
+        start = text.find(g.anchor)
+        if start < 0:
+            raise InputError(f"{text_id}: anchor not in the text: {g.anchor[:60]!r}")
+        spans.append((start, start + len(g.anchor)))
+    return spans
+
+
 def match_incidents(
     text: str, gold: list[GoldIncident], drafts: list[Incident], text_id: str
 ) -> dict[int, int]:
@@ -211,12 +222,7 @@ def match_incidents(
     for what is left, one on the anchor's line (paragraph), then a draft telling the same
     event elsewhere in the text: the same date or the same place as the gold label (a
     list entry or a headline about the event the anchor's sentence tells)."""
-    anchors = []
-    for g in gold:
-        start = text.find(g.anchor)
-        if start < 0:
-            raise InputError(f"{text_id}: anchor not in the text: {g.anchor[:60]!r}")
-        anchors.append((start, start + len(g.anchor)))
+    anchors = anchor_spans(text, gold, text_id)
     triggers = [[(e.start, e.end) for e in d.evidence if e.field == "incident"] for d in drafts]
     pairs: dict[int, int] = {}
     for widen in (False, True):

@@ -450,3 +450,37 @@ def test_a_space_then_question_mark_is_an_optional_space() -> None:
     assert pattern.fullmatch("airstrikes") and pattern.fullmatch("air strikes")
     assert pattern.fullmatch("air-strikes")
     assert not pattern.fullmatch("air  xstrikes")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An own round bursting early, and a memoir's own battery.
+        (
+            "They had a premature which penetrated a dug out and killed the cook.",
+            ("a premature which", "fratricide", "accidental"),
+        ),
+        (
+            "A projectile apparently fired by my battery killed a number of Marines.",
+            ("fired by my battery", "fratricide", "own_forces"),
+        ),
+        # An aircraft dropping its bomb by accident, and a bomb falling short of the front.
+        (
+            "Російський літак впустив 250-кілограмову авіабомбу на школу.",
+            ("впустив 250-кілограмову авіабомбу", "fratricide", "accidental"),
+        ),
+        (
+            "24 листопада ФАБ-500 упала прямо біля житлового будинку.",
+            ("ФАБ-500 упала", "fratricide", "accidental"),
+        ),
+    ],
+)
+def test_premature_rounds_and_dropped_bombs(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["It is premature to say what happened.", "The premature baby survived."]
+)
+def test_premature_as_an_adjective_is_no_cue(text: str) -> None:
+    assert not {c for c in cues_of(text) if c[1] == "fratricide"}

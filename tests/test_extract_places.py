@@ -196,6 +196,9 @@ def test_a_final_s_is_part_of_the_name(find_places: Stage) -> None:
 def test_a_preposition_opening_the_sentence_is_no_part_of_the_name(find_places: Stage) -> None:
     found = places(find_places, "In Sangin Province, Afghan and British patrols met at dusk.")
     assert found.get("Sangin") == "geonames:1127547"
+    assert places(find_places, "Near Basra, British tanks fired.").get("Basra") == "geonames:99532"
+    # "Крім того" (besides) is not Krim, Crimea.
+    assert places(find_places, "Крім того, три ФАБ впали з літаків.") == {}
 
 
 def test_a_war_or_an_organisation_is_no_place(find_places: Stage) -> None:
@@ -487,3 +490,22 @@ def test_a_town_the_next_sentences_put_the_story_in(extractor: Extractor) -> Non
     # A sentence with a time of its own tells another scene, not the incident's place.
     other_time = story.replace("A spokesman", "Last year, a spokesman")
     assert event_place(extractor, other_time) != "geonames:90150"
+
+
+def test_a_town_in_an_oblique_case_before_its_region(find_places: Stage) -> None:
+    found = places(find_places, "В окупованій Макіївці Донецької області ФАБ-500 упала.")
+    assert found.get("Макіївці") == "geonames:702320"
+    assert found.get("Донецької області") == "admin1:UA-14"
+    # A designation after the name ends it.
+    assert places(find_places, "В Макіївці ФАБ-500 упала.").get("Макіївці") == "geonames:702320"
+
+
+def test_a_street_named_after_a_town_is_no_town(find_places: Stage) -> None:
+    found = places(
+        find_places, "У Донецькій області ФАБ-500 упала біля будинку на вулиці Орджонікідзе."
+    )
+    assert "Орджонікідзе" not in found  # Yenakiieve's old name
+    found = places(find_places, "In Israel, a rocket hit a bus on Haifa Street in Tel Aviv.")
+    assert "Haifa" not in found and found.get("Tel Aviv") == "geonames:293397"
+    # The town itself still is one.
+    assert "Haifa" in places(find_places, "Rockets fell in Haifa overnight.")

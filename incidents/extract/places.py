@@ -116,9 +116,15 @@ _STOP = frozenset(
     "according however meanwhile earlier later join follow read also more war north south "
     "east west center centre royal central national federal imperial special supreme "
     "united joint "
+    # Sentence-opening prepositions: "Near Basra, British tanks fired" names Basra.
+    "near outside around inside across along after before during when while since until "
+    "over under into onto upon between among amid beyond behind toward towards through "
+    "throughout within despite "
     # Russian and Ukrainian prepositions and particles: "По данным ..." is not Pau.
     "по в во на с со к ко у о об от до за из при под над для без про через и а но не же "
-    "что как это ли по-прежнему під від із зі та але що як це".split()
+    "что как это ли по-прежнему під від із зі та але що як це "
+    # "Крім того" (besides) reads as Krim, Crimea, once transliterated.
+    "крім окрім кроме между среди после перед около возле між серед після біля поблизу".split()
 )
 _BIG_CITY = 100_000
 # A town this size after "in" / "near" is a place even in a country the text never names
@@ -158,6 +164,14 @@ _EVENT_AFTER = re.compile(
 )
 # "the Iraq war's deadliest day", "the Vietnam War": a country naming its war.
 _WAR_AFTER = re.compile(r"[ \-](?:[Ww]ars?|[Cc]onflict)\b")
+# "на вулиці Орджонікідзе", "on Haifa Street": a street named after a town is no town.
+_STREET_BEFORE = re.compile(
+    r"\b(?:вулиц[іяею]|вул\.|улиц[еаыу]|ул\.|проспект\w*|просп\.|бульвар\w*|провулк\w*|"
+    r"провулок|переулк\w*|переулок)[^\S\n]+$",
+    re.I,
+)
+_DESIGNATION = re.compile(r"[A-ZА-ЯІЇЄҐ][A-ZА-ЯІЇЄҐ\d]*(?:-\d+[A-Za-zА-Яа-я]*)?")
+_STREET_AFTER = re.compile(r"[ \-](?:Street|St\.|Avenue|Boulevard|Lane)\b")
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
 
@@ -756,6 +770,9 @@ def make_find_places(
                 or _EVENT_AFTER.match(text, end)
                 or _EVENT_AFTER.search(name)
                 or _WAR_AFTER.match(text, end)  # "the Gaza war": a war, not the town
+                or _STREET_BEFORE.search(text, max(0, start - 20), start)
+                or _STREET_AFTER.match(text, end)
+                or _STREET_AFTER.search(name)
             ):
                 taken.append((start, end))
                 continue
@@ -793,8 +810,10 @@ def make_find_places(
                         gazetteer, candidate, prior, bool(_PLACE_WORD_AFTER.match(text, c_end))
                     )
                     respelled = bool(found)
+                inflected = False
                 if not found and _CYRILLIC.search(candidate):
                     found = _nominative(gazetteer, candidate)
+                    inflected = bool(found)
                 if not found and locative and not _CYRILLIC.search(candidate):
                     # "in Qamishli" is Al Qāmishlī: English often drops the Arabic article.
                     found = list(gazetteer.lookup(f"Al {candidate}", limit=3))
@@ -840,6 +859,11 @@ def make_find_places(
                     n < len(words)
                     and not (strong or _REGION_WORD.search(f" {words[n]}"))
                     and not any(_exact(_bare_name(candidate), p) for p in found)
+                    # "в окупованій Макіївці Донецької області": a town in an oblique case
+                    # before its region is the town, its case ending the only difference.
+                    and not (inflected and _covered(c_end + 1, end, taken))
+                    # "В Макіївці ФАБ-500 упала": a designation after a name ends it.
+                    and not _DESIGNATION.fullmatch(words[n])
                 ):
                     # "an ARVN Basic Training base", "near Tarin Kot": the head of a longer
                     # capitalised name that is only some town's alternate name is a word of

@@ -445,7 +445,8 @@ def test_casualties_besides_the_dead_are_the_wounded() -> None:
         ("Военнослужащие погибли 24 февраля 2022 года.", []),
         ("Бійці загинули 5 травня 2023 року.", []),
         ("Погибли 3 военнослужащих в марте.", [("Погибли 3", K, 3)]),
-        ("Погибших нет.", []),
+        # No count, but an explicit zero.
+        ("Погибших нет.", [("Погибших нет", K, 0)]),
     ],
 )
 def test_russian_and_ukrainian_figures(
@@ -494,3 +495,21 @@ def test_russian_toll_in_two_groups_and_the_injured_as_a_noun() -> None:
         ("Погибли двое офицеров и шестеро", K, 8),
         ("двое пострадавших", W, 2),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("В обох випадках ніхто не постраждав.", {(K, 0), (W, 0)}),
+        ("Пострадавших нет.", {(K, 0), (W, 0)}),
+        ("Обошлось без жертв.", {(K, 0), (W, 0)}),
+        ("Никто не погиб.", {(K, 0)}),
+        ("Погибли 3 военных, раненых нет.", {(K, 3), (W, 0)}),
+        # Nothing known is no zero.
+        ("Информации о погибших и раненых нет.", set()),
+    ],
+)
+def test_russian_and_ukrainian_explicit_zeros(
+    text: str, expected: set[tuple[CasualtyKind, int]]
+) -> None:
+    assert {(kind, best) for _, kind, _, _, best, _ in figures(text)} == expected

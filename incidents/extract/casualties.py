@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -109,6 +110,8 @@ class Slavic(_Strict):
     numbers: dict[str, int]
     killed: list[str]
     wounded: list[str]
+    # Explicit zeros ("никто не погиб", "постраждалих немає"): "both" is killed and wounded.
+    zeros: dict[Literal["killed", "wounded", "both"], list[str]]
 
 
 class CasualtyLexicon(_Strict):
@@ -547,7 +550,44 @@ def _slavic(text: str, found: list[Span]) -> list[Span]:
         kind = CasualtyKind.KILLED if killed else CasualtyKind.WOUNDED
         figure = CasualtyFigure(kind=kind, low=count, best=count, high=count)
         out.append(Span(m.start(), m.end(), LABEL, figure, STAGE, LOOSE))
+    for what, zero in _slavic_zeros():
+        kinds = (
+            [CasualtyKind.KILLED, CasualtyKind.WOUNDED] if what == "both" else [CasualtyKind(what)]
+        )
+        for m in zero.finditer(text):
+            if any(s.start < m.end() and m.start() < s.end for s in [*found, *out]):
+                continue
+            if _UNKNOWN_TOLL.search(text, max(0, m.start() - 60), m.start()):
+                continue  # "Информации о погибших и раненых нет": nothing known, not zero
+            out += [
+                Span(
+                    m.start(),
+                    m.end(),
+                    LABEL,
+                    CasualtyFigure(kind=k, low=0, best=0, high=0),
+                    STAGE,
+                    LOOSE,
+                )
+                for k in kinds
+            ]
     return out
+
+
+_UNKNOWN_TOLL = re.compile(
+    r"(?:информаци\w*|інформаці\w*|данных|даних|сведени\w*|відомост\w*|сообщени\w*|"
+    r"повідомлен\w*)[^\S\n]+(?:о|об|про)[^\S\n]+(?:\w+[^\S\n]+(?:и|і|та)[^\S\n]+)?$",
+    re.I,
+)
+
+
+@cache
+def _slavic_zeros() -> list[tuple[str, re.Pattern[str]]]:
+    """(kind, regex) for the Russian / Ukrainian explicit zeros of the lexicon."""
+    zeros = load_lexicon().slavic.zeros
+    return [
+        (kind, re.compile(rf"(?<!\w)(?:{'|'.join(patterns)})(?!\w)", re.I))
+        for kind, patterns in zeros.items()
+    ]
 
 
 def _survivors(text: str, found: list[Span], rules: _Rules) -> list[Span]:

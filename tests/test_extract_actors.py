@@ -193,7 +193,7 @@ ACTOR_CASES: list[tuple[str, list[Row]]] = [
         [
             ("A British Army Gazelle helicopter", "Royal Air Force", "GB", "aviation", "hit"),
             ("a Sea Dart", None, None, "air_defence", None),
-            ("the British destroyer", None, "GB", "naval", "firing"),
+            ("the British destroyer HMS Cardiff", None, "GB", "naval", "firing"),
         ],
     ),
     (
@@ -421,3 +421,25 @@ def test_a_described_bomb_and_its_launcher() -> None:
     assert roles["A French pilot"] == ("FR", "firing")
     assert roles["Belgian infantry"] == ("BE", "hit")
     assert all(role is None for quote, (_, role) in roles.items() if "jet" in quote)
+
+
+def test_a_weapon_one_state_fields_or_a_ships_prefix_gives_the_side() -> None:
+    rows = actors("An Iron Dome missile nearly shot down an Israeli F-15 fighter jet.")
+    assert ("An Iron Dome", None, "IL", "air_defence", "firing") in rows
+    assert ("an Israeli F-15 fighter jet", None, "IL", "aviation", "hit") in rows
+    # A warship's prefix names its navy; "sunk by" is a passive of fire.
+    rows = actors("USS Seawolf, under the command of LCDR Bontier, was sunk by U.S. forces.")
+    assert ("USS Seawolf", None, "US", "naval", "hit") in rows
+    assert [r for r in rows if r[0] == "U.S. forces"][0][2:] == ("US", "armed_forces", "firing")
+    assert ("HMS Sheffield", "Royal Navy ship") in weapons("HMS Sheffield was hit.")
+    # "US" followed by a name is no ship.
+    assert not [w for w in weapons("US Army troops fired.") if w[1] == "US Navy ship"]
+
+
+def test_gunfire_from_a_launcher_names_the_firer() -> None:
+    rows = actors(
+        "Three soldiers of the Afghan National Army were wounded after being hit by gunfire "
+        "from a U.S. Apache helicopter gunship."
+    )
+    firing = [r for r in rows if r[4] == "firing"]
+    assert [(r[0], r[2]) for r in firing] == [("a U.S. Apache helicopter gunship", "US")]

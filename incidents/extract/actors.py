@@ -115,6 +115,8 @@ class Weapon(_Strict):
     match_name: bool = True
     exact_case: bool = False
     actor_type: ActorType | None = None
+    # The one state that fields it (Iron Dome) or whose ships a prefix names (USS, HMS).
+    side: Side | None = None
 
 
 class WeaponLexicon(_Strict):
@@ -298,7 +300,7 @@ def _force_entry(actor: Actor, alias: str, units: _Matcher) -> _Entry:
 
 
 def _weapon(w: Weapon) -> _Entry:
-    return _Entry("weapon", w.name, type=w.actor_type)
+    return _Entry("weapon", w.name, side=w.side, type=w.actor_type)
 
 
 # --------------------------------------------------------------------------- phrases
@@ -309,9 +311,12 @@ _RANK = {ActorType.UNKNOWN: 0, ActorType.ARMED_FORCES: 1, ActorType.INFANTRY: 2}
 _GAP = re.compile(r"[ \t\u00a0]*")
 # "a British Army Gazelle helicopter": a type designation may sit between side and head.
 _CHUNK_GAP = re.compile(r"[ \t\u00a0]*(?:[A-Z][\w/-]*\d?[ \t\u00a0]+)?")
-# "destroyed by a missile fired from a US Air Force A-10": no actor after "by", the launcher.
+# "destroyed by a missile fired from a US Air Force A-10", "hit by gunfire from a U.S. Apache
+# helicopter": no actor after "by", the launcher.
 _BY_LAUNCHER = re.compile(
-    r"[^,;:()]{0,30}\bby\s+(?:[\w-]+\s+){1,3}(?:fired|launched|dropped)\s+(?:from|by)\s+", re.I
+    r"[^,;:()]{0,30}\bby\s+(?:(?:[\w-]+\s+){1,3}(?:fired|launched|dropped)\s+(?:from|by)|"
+    r"(?:[\w-]+\s+){0,2}(?:gunfire|fire|rounds?|shells?|bombs?|missiles?|rockets?)\s+from)\s+",
+    re.I,
 )
 # "a Sea Dart missile fired from the British destroyer": the launcher fired it.
 _FIRED_FROM = re.compile(

@@ -509,3 +509,11 @@ def test_a_street_named_after_a_town_is_no_town(find_places: Stage) -> None:
     assert "Haifa" not in found and found.get("Tel Aviv") == "geonames:293397"
     # The town itself still is one.
     assert "Haifa" in places(find_places, "Rockets fell in Haifa overnight.")
+
+
+def test_a_town_said_to_lie_in_a_country_lies_there(find_places: Stage) -> None:
+    found = places(find_places, "She carried supplies to Samar, in the central Philippines.")
+    assert "Samar" not in found  # Samara, Russia, has Samar as an alternate name
+    assert found.get("Philippines") == "country:PH"
+    found = places(find_places, "A bomb fell on Kandahar, in southern Afghanistan.")
+    assert found.get("Kandahar") == "geonames:1138336"

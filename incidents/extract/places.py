@@ -101,7 +101,12 @@ _ACRONYM = re.compile(r"[A-Z]{2,4}")
 _COMMA = re.compile(r",[^\S\n]+")
 # "Hamilton, Ontario", "Springfield, Illinois", "Ramadi, Iraq": the region or country
 # after the comma says which of the homonyms is meant.
-_QUALIFIER = re.compile(rf",[^\S\n]+({_WORD}(?:[ \-]{_WORD})?)")
+# "Hamilton, Ontario", "Samar, in the central Philippines": where the town lies.
+_QUALIFIER = re.compile(
+    r",[^\S\n]+(?P<in>in[^\S\n]+(?:the[^\S\n]+)?(?:(?:north|south|east|west|central|"
+    r"north-?east|north-?west|south-?east|south-?west)(?:ern)?[^\S\n]+)?)?"
+    rf"(?P<name>{_WORD}(?:[ \-]{_WORD})?)"
+)
 # "Luhansk, an eastern Ukrainian region": the name is the region, not its capital.
 _APPOSITIVE_REGION = re.compile(
     r"^,\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}(?:region|province|oblast|governorate)\b", re.I
@@ -498,18 +503,20 @@ def _qualified(
     text: str, end: int, found: Sequence[GazetteerPlace]
 ) -> tuple[list[GazetteerPlace], Span | None] | None:
     """The homonyms that lie in the region or country named after a comma ("Hamilton,
-    Ontario"), and the region's own span; None when nothing qualifies the name."""
+    Ontario"), and the region's own span; None when nothing qualifies the name, no homonyms
+    when "X, in <country>" names a country where none lies."""
     m = _QUALIFIER.match(text, end)
     if m is None:
         return None
-    words = m.group(1).split(" ")
+    words = m["name"].split(" ")
     for n in range(len(words), 0, -1):
         name = " ".join(words[:n])
-        q_end = m.start(1) + len(name)
+        q_end = m.start("name") + len(name)
         country = _country_of(name)
         if country is not None:
             pool = [p for p in found if p.country == country]
-            return (pool, None) if pool else None
+            # "Samar, in the central Philippines" is no Samara in Russia: the text said where.
+            return (pool, None) if pool or m["in"] else None
         regions = find_regions(name)
         if not regions:
             continue
@@ -521,7 +528,7 @@ def _qualified(
         if not pool:
             return None
         region = next((r for r in regions if r.country == pool[0].country), regions[0])
-        return pool, Span(m.start(1), q_end, "place", _region(region), STAGE, 0.8)
+        return pool, Span(m.start("name"), q_end, "place", _region(region), STAGE, 0.8)
     return None
 
 
@@ -875,6 +882,8 @@ def make_find_places(
                 qualified = _qualified(text, c_end, found)
                 if qualified is not None:
                     pool, region_span = qualified
+                    if not pool:
+                        break
                     strong = True
                     if region_span is not None:
                         spans.append(region_span)

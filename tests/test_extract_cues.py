@@ -484,3 +484,30 @@ def test_premature_rounds_and_dropped_bombs(text: str, expected: tuple[str, str,
 )
 def test_premature_as_an_adjective_is_no_cue(text: str) -> None:
     assert not {c for c in cues_of(text) if c[1] == "fratricide"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Wire copy's misspelling, a stray bullet from a range, an anti-air defence of one's own
+        # side, a bomb that fell (verb first).
+        (
+            "The coalition's fighter jets accidently killed eight government troops.",
+            ("accidently killed", "fratricide", "accidental"),
+        ),
+        (
+            "A soldier was killed by a stray bullet from a nearby shooting range.",
+            ("stray bullet", "fratricide", "accidental"),
+        ),
+        (
+            "The captain was shot down over Port Stanley by friendly anti-air defences.",
+            ("by friendly anti-air defences", "fratricide", "own_forces"),
+        ),
+        (
+            "У Бєлгороді біля дитячого садка впала російська авіабомба.",
+            ("впала російська авіабомба", "fratricide", "accidental"),
+        ),
+    ],
+)
+def test_fifth_session_phrasings(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)

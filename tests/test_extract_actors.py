@@ -235,7 +235,8 @@ ACTOR_CASES: list[tuple[str, list[Row]]] = [
     # Russian-language names of the two armies: "ВСУ", and "е" written for "ё".
     (
         "Бойцы ВСУ обстреляли свои позиции.",
-        [("ВСУ", "Armed Forces of Ukraine", UA, "armed_forces", None)],
+        # "Бойцы" (fighters) is a unit word of its own: the phrase is the army's infantry.
+        [("Бойцы ВСУ", "Armed Forces of Ukraine", UA, "infantry", None)],
     ),
     (
         "Вооруженные силы Российской Федерации нанесли удар.",
@@ -443,3 +444,15 @@ def test_gunfire_from_a_launcher_names_the_firer() -> None:
     )
     firing = [r for r in rows if r[4] == "firing"]
     assert [(r[0], r[2]) for r in firing] == [("a U.S. Apache helicopter gunship", "US")]
+
+
+def test_came_under_fire_from_names_the_firer_after_from() -> None:
+    rows = actors("Two Nigerian soldiers came under fire from police officers on Friday.")
+    assert ("Two Nigerian soldiers", None, "NG", "infantry", "hit") in rows
+    assert ("police officers", None, None, "security_forces", "firing") in rows
+
+
+def test_russian_and_ukrainian_shootouts_between_own_units() -> None:
+    rows = actors("Під Маріуполем кадирівці влаштували перестрілку з російськими військовими.")
+    assert ("кадирівці", "Akhmat", "RU", "security_forces", "both") in rows
+    assert ("російськими військовими", "Russian Armed Forces", "RU", "infantry", "both") in rows

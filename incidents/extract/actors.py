@@ -448,6 +448,7 @@ _FROM_BEFORE = re.compile(
     r"\bfrom\s+(?:(?:his|her|its|their|the|a|an)\s+)?(?:[\w-]+\s+){0,2}$", re.I
 )
 _CLOSE = re.compile(r"[^,;:()]{0,60}")
+_WITH = frozenset({"with", "з", "із", "зі", "с", "со"})  # "clashed with", "перестрілку з"
 _NEAR_SUBJECT = re.compile(r"[^;:()]{0,80}")  # an object follows its verb within the clause
 _BELIEF = re.compile(
     r"\b(?:believed|believing|thought|thinking|feared|fearing|assumed|assuming|suspected|"
@@ -507,11 +508,22 @@ def _assign_roles(text: str, lo: int, hi: int, phrases: list[_Phrase], lex: Lexi
             obj = []
         if kind in ("reciprocal", "mutual"):
             _set(subject, "both")
-            _set(obj if kind == "mutual" and text[cs:ce].lower().endswith("with") else [], "both")
+            with_ = text[cs:ce].lower().split()[-1] in _WITH
+            _set(obj if kind == "mutual" and with_ else [], "both")
         elif kind == "between":
             _set(_chain(text, after, forward=True), "both")
         elif kind == "passive":
-            agent = [p for p in phrases if p.start > ce and _BY.fullmatch(text, ce, p.start)][:1]
+            # "came under fire from police officers": the agent right after "from".
+            after_from = text[cs:ce].lower().endswith("from")
+            agent = [
+                p
+                for p in phrases
+                if p.start > ce
+                and (
+                    _BY.fullmatch(text, ce, p.start)
+                    or (after_from and _GAP.fullmatch(text, ce, p.start))
+                )
+            ][:1]
             launcher = [
                 p
                 for p in phrases

@@ -513,3 +513,11 @@ def test_russian_and_ukrainian_explicit_zeros(
     text: str, expected: set[tuple[CasualtyKind, int]]
 ) -> None:
     assert {(kind, best) for _, kind, _, _, best, _ in figures(text)} == expected
+
+
+def test_firefighters_and_journalists_are_civilians() -> None:
+    for text in (
+        "Soldiers shot and killed four Iraqi firemen.",
+        "A tank shell killed two journalists.",
+    ):
+        assert [population for _, _, population, _, _, _ in figures(text)] == [CIV]

@@ -517,3 +517,15 @@ def test_a_town_said_to_lie_in_a_country_lies_there(find_places: Stage) -> None:
     assert found.get("Philippines") == "country:PH"
     found = places(find_places, "A bomb fell on Kandahar, in southern Afghanistan.")
     assert found.get("Kandahar") == "geonames:1138336"
+
+
+def test_where_a_cited_book_was_printed_is_no_place(find_places: Stage) -> None:
+    found = places(
+        find_places,
+        "Two Union regiments in the United States fired on each other. Chronicles of the "
+        "Rebellion (Philadelphia, PA: A. Winch, 1867), 13; A Diary (New York: G.P.Putnam, "
+        "1861), III: 37.",
+    )
+    assert "Philadelphia" not in found and "New York" not in found
+    # A place in brackets that is no imprint stays one.
+    assert "Kherson" in places(find_places, "Shelling (in Kherson) killed two soldiers.")

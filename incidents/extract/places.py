@@ -175,6 +175,10 @@ _STREET_BEFORE = re.compile(
     r"провулок|переулк\w*|переулок)[^\S\n]+$",
     re.I,
 )
+# "(Philadelphia, PA: A. Winch, 1867)", "(New York: G.P.Putnam, 1861)": where a cited book
+# was printed, not where anything happened.
+_IMPRINT_BEFORE = re.compile(r"\([^\S\n]*$")
+_IMPRINT_AFTER = re.compile(r"(?:,[^\S\n]*[A-Z][A-Za-z.]{1,5})?[^\S\n]*:[^\S\n]*[A-Z]")
 _DESIGNATION = re.compile(r"[A-ZА-ЯІЇЄҐ][A-ZА-ЯІЇЄҐ\d]*(?:-\d+[A-Za-zА-Яа-я]*)?")
 _STREET_AFTER = re.compile(r"[ \-](?:Street|St\.|Avenue|Boulevard|Lane)\b")
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
@@ -777,6 +781,10 @@ def make_find_places(
                 or _EVENT_AFTER.match(text, end)
                 or _EVENT_AFTER.search(name)
                 or _WAR_AFTER.match(text, end)  # "the Gaza war": a war, not the town
+                or (
+                    _IMPRINT_BEFORE.search(text, max(0, start - 3), start)
+                    and _IMPRINT_AFTER.match(text, end)
+                )
                 or _STREET_BEFORE.search(text, max(0, start - 20), start)
                 or _STREET_AFTER.match(text, end)
                 or _STREET_AFTER.search(name)

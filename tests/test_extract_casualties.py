@@ -521,3 +521,11 @@ def test_firefighters_and_journalists_are_civilians() -> None:
         "A tank shell killed two journalists.",
     ):
         assert [population for _, _, population, _, _, _ in figures(text)] == [CIV]
+
+
+def test_the_death_of_a_counted_person() -> None:
+    rows = figures("Two soldiers came under fire, resulting in the death of one of the servicemen.")
+    assert [(quote, kind, best) for quote, kind, _, _, best, _ in rows] == [
+        ("death of one of the servicemen", K, 1)
+    ]
+    assert [best for *_, best, _ in figures("The recent death of a soldier near a range.")] == [1]

@@ -529,3 +529,20 @@ def test_the_death_of_a_counted_person() -> None:
         ("death of one of the servicemen", K, 1)
     ]
     assert [best for *_, best, _ in figures("The recent death of a soldier near a range.")] == [1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The incident, which wounded or killed 11 soldiers, occurred in clear light.",
+        "150 soldiers were killed or wounded in the barrage.",
+        "The shelling killed or injured 40 troops.",
+    ],
+)
+def test_killed_or_wounded_together_cannot_be_split(text: str) -> None:
+    assert figures(text) == []
+
+
+def test_none_killed_or_wounded_is_a_zero_of_both() -> None:
+    rows = figures("No soldiers were killed or wounded.")
+    assert {(kind, best) for _, kind, _, _, best, _ in rows} == {(K, 0), (W, 0)}

@@ -207,14 +207,15 @@ def _rules() -> _Rules:
         rf"{qty}{adjs}(?:{_WS}{noun}{paren}?(?P<gap>(?:{_WS}{gap_word}){{1,4}}?)??)?"
         rf"(?:{_WS}{_alt(lex.relatives)})?(?:(?:{_WS}|(?<=[—–])){_alt(lex.auxiliaries)})?"
         rf"(?:{_WS}{_alt(lex.adverbs)}){{0,2}}{_WS}"
-        rf"(?P<kind>{_alt(kinds_after)}|{_alt(lex.combined)})\b"
+        rf"(?P<kind>{_alt([*kinds_after, *lex.combined])})\b"
     )
     # A bare number after an active verb must end its phrase: "killed 2 days ago" is no figure.
     end = rf"(?=[^\S\n]*(?:[^\w\s]|\n|$)|{_WS}{_alt(lex.follow)}\b)"
     # "the killing, by an American pilot, of four Canadian soldiers and the wounding of eight".
     nominal = rf"(?:(?<=ing)(?:,[^,\n.;]{{1,80}},)?{_WS}of)?"
     before = (
-        rf"\b(?P<kind>{_alt(w for k in lex.kinds.values() for w in k.before)}){nominal}{_WS}"
+        rf"\b(?P<kind>{_alt([*(w for k in lex.kinds.values() for w in k.before), *lex.combined])})"
+        rf"{nominal}{_WS}"
         rf"{qty}{adjs}(?:{_WS}{noun}|{end})"
     )
     toll = rf"\b{_alt(lex.tolls)}{_WS}{_alt(lex.toll_verbs)}(?:{_WS}to)?{_WS}{qty}"

@@ -511,3 +511,34 @@ def test_premature_as_an_adjective_is_no_cue(text: str) -> None:
 )
 def test_fifth_session_phrasings(text: str, expected: tuple[str, str, str]) -> None:
     assert expected in cues_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One nation's soldiers on both sides of a fight, a hyphenated plural "shoot-outs",
+        # and a victim who was the shooter's fellow.
+        (
+            "Fighting between Somali soldiers has left at least ten people dead.",
+            ("Fighting between Somali soldiers", "fratricide", "mutual"),
+        ),
+        (
+            "A soldier was wounded in shoot-outs between troops and police in the town.",
+            ("shoot-outs between troops and police", "fratricide", "mutual"),
+        ),
+        (
+            "Chief Constable Toppo shot dead fellow Chief Constable Shekharan.",
+            ("shot dead fellow Chief Constable", "fratricide", "own_forces"),
+        ),
+    ],
+)
+def test_fights_within_one_force(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in cues_of(text)
+
+
+def test_fighting_between_soldiers_and_a_named_enemy_is_no_cue() -> None:
+    for text in (
+        "Fighting between Somali soldiers and al-Shabaab left ten dead.",
+        "Clashes between Syrian troops loyal to Assad and rebels killed 20.",
+    ):
+        assert not {c for c in cues_of(text) if c[1] == "fratricide"}

@@ -175,12 +175,13 @@ _STREET_BEFORE = re.compile(
     r"провулок|переулк\w*|переулок)[^\S\n]+$",
     re.I,
 )
+_STREET_AFTER = re.compile(r"[ \-](?:Street|St\.|Avenue|Boulevard|Lane)\b")
 # "(Philadelphia, PA: A. Winch, 1867)", "(New York: G.P.Putnam, 1861)": where a cited book
 # was printed, not where anything happened.
 _IMPRINT_BEFORE = re.compile(r"\([^\S\n]*$")
 _IMPRINT_AFTER = re.compile(r"(?:,[^\S\n]*[A-Z][A-Za-z.]{1,5})?[^\S\n]*:[^\S\n]*[A-Z]")
+# An acronym or a designation ("ФАБ-500", "RAF") after a name is no word of that name.
 _DESIGNATION = re.compile(r"[A-ZА-ЯІЇЄҐ][A-ZА-ЯІЇЄҐ\d]*(?:-\d+[A-Za-zА-Яа-я]*)?")
-_STREET_AFTER = re.compile(r"[ \-](?:Street|St\.|Avenue|Boulevard|Lane)\b")
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
 

@@ -989,3 +989,15 @@ def test_a_title_dated_to_the_day_dates_the_one_incident(extractor: Extractor) -
     undated = text.replace("May 26, 1944 — ", "")
     (draft,) = extractor.extract(undated, published=date(2024, 5, 26)).drafts
     assert draft.date.end == date(2024, 5, 26)
+
+
+def test_bulleted_entries_of_a_friendly_fire_list(extractor: Extractor) -> None:
+    text = (
+        "This is a list of friendly fire incidents by the U.S. military on British troops.\n"
+        "• 5 December 2006: Royal Marine John Smith's death was caused by gunfire from a U.S. "
+        "F-18 aircraft.\n"
+        "• 23 August 2007: A bomb dropped by an F-15 killed three soldiers of the Royal "
+        "Anglian Regiment.\n"
+    )
+    drafts = extractor.extract(text).drafts
+    assert sorted(d.date.start for d in drafts) == [date(2006, 12, 5), date(2007, 8, 23)]

@@ -958,12 +958,16 @@ def _list_entries(index: _Index) -> set[int]:
         if i > 0 and index.paragraph_of[i - 1] == index.paragraph_of[i]:
             continue
         for d in index.spans(i, "date"):
-            if not text[sentence.start : d.start].strip() and _LIST_LABEL.match(text, d.end):
+            # "• 5 December 2006: Royal Marine ...": a bullet may open the entry.
+            if not text[sentence.start : d.start].strip(_BULLET_CHARS) and _LIST_LABEL.match(
+                text, d.end
+            ):
                 found.add(i)
     return found if len(found) >= 2 else set()
 
 
 _BULLET = re.compile(r"[^\S\n]*(?:[•·▪◦*–-]|\d{1,2}[.)])[^\S\n]+")
+_BULLET_CHARS = "•·▪◦*–- \t\u00a0"
 
 
 def _tally(index: _Index) -> set[int]:

@@ -967,7 +967,7 @@ def _list_entries(index: _Index) -> set[int]:
 
 
 _BULLET = re.compile(r"[^\S\n]*(?:[•·▪◦*–-]|\d{1,2}[.)])[^\S\n]+")
-_BULLET_CHARS = "•·▪◦*–- \t\u00a0"
+_BULLET_CHARS = "•·▪◦*–- \t"  # what may stand before a list entry's first word
 
 
 def _tally(index: _Index) -> set[int]:
@@ -979,7 +979,7 @@ def _tally(index: _Index) -> set[int]:
     for i, sentence in enumerate(index.sentences):
         line_start = text.rfind("\n", 0, sentence.start) + 1
         if not _BULLET.match(text, line_start) or text[line_start : sentence.start].strip(
-            "•·▪◦*–- \t0123456789.)"
+            _BULLET_CHARS + "0123456789.)"
         ):
             continue
         if runs and runs[-1][-1] == i - 1:

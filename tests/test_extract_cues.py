@@ -509,7 +509,9 @@ def test_premature_as_an_adjective_is_no_cue(text: str) -> None:
         ),
     ],
 )
-def test_fifth_session_phrasings(text: str, expected: tuple[str, str, str]) -> None:
+def test_misspelling_stray_bullet_anti_air_and_fallen_bomb(
+    text: str, expected: tuple[str, str, str]
+) -> None:
     assert expected in cues_of(text)
 
 

@@ -99,9 +99,8 @@ _NICKNAME_AFTER = re.compile(r"[^\S\n]+\((?!Reuters\))[A-Z][a-z][\w'’-]*\)[^\S
 # "SDF", "ISIS": an acronym is an organisation, not a town (datelines are longer words).
 _ACRONYM = re.compile(r"[A-Z]{2,4}")
 _COMMA = re.compile(r",[^\S\n]+")
-# "Hamilton, Ontario", "Springfield, Illinois", "Ramadi, Iraq": the region or country
-# after the comma says which of the homonyms is meant.
-# "Hamilton, Ontario", "Samar, in the central Philippines": where the town lies.
+# "Hamilton, Ontario", "Springfield, Illinois", "Ramadi, Iraq", "Samar, in the central
+# Philippines": the region or country after the comma says which of the homonyms is meant.
 _QUALIFIER = re.compile(
     r",[^\S\n]+(?P<in>in[^\S\n]+(?:the[^\S\n]+)?(?:(?:north|south|east|west|central|"
     r"north-?east|north-?west|south-?east|south-?west)(?:ern)?[^\S\n]+)?)?"
@@ -181,7 +180,7 @@ _STREET_AFTER = re.compile(r"[ \-](?:Street|St\.|Avenue|Boulevard|Lane)\b")
 _IMPRINT_BEFORE = re.compile(r"\([^\S\n]*$")
 _IMPRINT_AFTER = re.compile(r"(?:,[^\S\n]*[A-Z][A-Za-z.]{1,5})?[^\S\n]*:[^\S\n]*[A-Z]")
 # An acronym or a designation ("ФАБ-500", "RAF") after a name is no word of that name.
-_DESIGNATION = re.compile(r"[A-ZА-ЯІЇЄҐ][A-ZА-ЯІЇЄҐ\d]*(?:-\d+[A-Za-zА-Яа-я]*)?")
+_DESIGNATION = re.compile(r"[A-ZА-ЯІЇЄҐ][A-ZА-ЯІЇЄҐ\d]+(?:-\d+[A-Za-zА-Яа-я]*)?")
 # A country word that is part of a town's name ("Gaza City", "Kuwait City").
 _CITY_AFTER = re.compile(r"[ \-]City\b")
 
